@@ -93,6 +93,9 @@ type Submission struct {
 	QASM    string // OpenQASM 3
 	Shots   int
 	Program any // *circuit.Circuit; typed as any to keep the root free of the circuit package
+	// Seed fixes the local simulator's sampling (tests and reproducible
+	// runs); cloud providers ignore it.
+	Seed *uint64
 }
 
 // ProviderStatus is a provider's view of a job.
