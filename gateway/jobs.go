@@ -353,7 +353,7 @@ func (s *Server) parse(src []byte, inputs map[string]float64) (*Program, error) 
 	if err != nil {
 		return nil, qguard.Errorf(qguard.EINVALIDCIRCUIT, "%v", err)
 	}
-	return &Program{Circuit: c, Metrics: circuit.Measure(c), Source: src}, nil
+	return &Program{Circuit: c, Metrics: c.Metrics(), Source: src}, nil
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) error {

@@ -132,6 +132,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 // answers errors in the contract's shape, with the request body capped.
 func (s *Server) endpoint(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.cfg.MaxBodyBytes {
+			// Refuse before reading a byte of an announced oversized body.
+			w.Header().Set("Connection", "close")
+			s.writeError(w, r, qguard.Errorf(qguard.ETOOLARGE, "request body of %d bytes is larger than the limit of %d", r.ContentLength, s.cfg.MaxBodyBytes))
+			return
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 		}

@@ -154,10 +154,10 @@ func derefCost(c *float64) float64 {
 	return *c
 }
 
+// circuitLimits bounds the parser's work for one request: the source may
+// not exceed the body limit.
 func (s *Server) circuitLimits() circuit.Limits {
-	l := circuit.DefaultLimits()
-	if q := s.Config.Simulator.MaxQubits; q > 0 && q > l.MaxQubits {
-		l.MaxQubits = q
-	}
+	l := circuit.DefaultLimits
+	l.MaxBytes = int(min(s.cfg.MaxBodyBytes, int64(l.MaxBytes)))
 	return l
 }
