@@ -24,7 +24,8 @@
 // [Verify] re-encodes every record, checks the indexes, rebuilds the tree,
 // checks the latest checkpoint, and, given a checkpoint saved elsewhere
 // earlier, proves that today's log extends it. Only the public verifier
-// key is needed.
+// key is needed. [Log.ProveRecord] proves that one record is in a signed
+// checkpoint, and [CheckProof] checks such a proof on its own.
 //
 // # Failing closed
 //
@@ -129,7 +130,7 @@ func New(store qguard.AuditStore, signer note.Signer, verifier note.Verifier, hm
 		store: store, signer: signer, verifier: verifier,
 		hmacKey: append([]byte(nil), hmacKey...),
 		opts:    opts, secret: secret,
-		wake: make(chan struct{}, 1),
+		wake:     make(chan struct{}, 1),
 		verified: -1,
 	}
 }

@@ -92,6 +92,9 @@ func checkEntry(e *qguard.AuditEntry, want int64) error {
 		return &VerifyError{Index: want, Reason: "fields cannot be encoded: " + err.Error()}
 	}
 	if !bytes.Equal(enc, e.Data) {
+		if rec, err := Decode(e.Data); err == nil && rec.Index != want {
+			return &VerifyError{Index: want, Reason: fmt.Sprintf("record stored at index %d holds the bytes of record %d (records moved or swapped)", want, rec.Index)}
+		}
 		return &VerifyError{Index: want, Reason: "stored fields do not match the record's hashed bytes (record changed)"}
 	}
 	return nil

@@ -17,7 +17,7 @@ import (
 
 // signedLog returns a store with n records, checkpointed at every size in at
 // (and at n), and the verifier of its key.
-func signedLog(t *testing.T, n int, at ...int) (*memlog.Store, note.Verifier) {
+func signedLog(t testing.TB, n int, at ...int) (*memlog.Store, note.Verifier) {
 	t.Helper()
 	store := memlog.New()
 	l, v := newLog(t, store, audit.Options{})
@@ -288,7 +288,7 @@ func TestVerifySavedCheckpointConsistency(t *testing.T) {
 // FuzzOpenCheckpoint feeds signed-note parsing arbitrary input: it must
 // never panic, and whatever it accepts must be signed by the key.
 func FuzzOpenCheckpoint(f *testing.F) {
-	store, v := signedLog(&testing.T{}, 5)
+	store, v := signedLog(f, 5)
 	_, msg, err := store.LatestCheckpoint(context.Background())
 	if err != nil {
 		f.Fatal(err)

@@ -22,9 +22,12 @@
 // 5 failures within 10 minutes lock the address, key or user for up to 10
 // minutes; each further failure while counted doubles the lockout window
 // (N+j failures within window·2^j lock at level j), up to
-// LockoutMaxBackoff. A locked-out attempt fails with ERATELIMITED even with
-// the right key, and the failure counts: hammering a locked address only
-// lengthens the lock. ERATELIMITED rather than EUNAUTHENTICATED tells a
+// LockoutMaxBackoff. So the lockouts after the first last 10m, 10m, 20m,
+// 40m… when each unlock is followed by another failure. A locked-out
+// attempt fails with ERATELIMITED even with the right key; it is refused
+// before the key is looked at, so it teaches an attacker nothing and is not
+// counted (a legitimate client retrying during a lockout does not extend
+// it). ERATELIMITED rather than EUNAUTHENTICATED tells a
 // legitimate client to wait instead of replacing its key; it reveals nothing
 // about the key, because the address and credential locks are checked
 // before the key is. A success clears the key's and user's counters but not
@@ -444,10 +447,8 @@ func (a *attempt) checkLock(what, counter string) error {
 			}
 		}
 		if n >= cfg.LockoutFailures+j {
-			cause := &LockedError{What: what, RetryAfter: d}
-			err := a.fail(&qguard.Error{Code: qguard.ERATELIMITED, Err: cause,
-				Message: fmt.Sprintf("too many failed attempts for this %s; try again in up to %s", what, d)})
-			return err
+			return &qguard.Error{Code: qguard.ERATELIMITED, Err: &LockedError{What: what, RetryAfter: d},
+				Message: fmt.Sprintf("too many failed attempts for this %s; try again in up to %s", what, d)}
 		}
 		if d >= cfg.LockoutMaxBackoff || cfg.LockoutWindow<<j <= 0 {
 			return nil

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -13,9 +12,6 @@ type Audit struct {
 	CheckpointEvery int `yaml:"checkpoint_every"`
 	// …or this long after the last one, whichever comes first.
 	CheckpointInterval time.Duration `yaml:"checkpoint_interval"`
-	// KeyName names the checkpoint signing key in the signed notes
-	// (note.Signer name: no spaces, no '+').
-	KeyName string `yaml:"key_name"`
 	// SecretDetails lists detail keys whose values are HMAC-ed before they
 	// are stored, in addition to keys written with a "secret:" prefix.
 	SecretDetails []string `yaml:"secret_details"`
@@ -25,7 +21,6 @@ func defaultAudit() Audit {
 	return Audit{
 		CheckpointEvery:    1000,
 		CheckpointInterval: time.Minute,
-		KeyName:            "qguard-audit",
 		SecretDetails:      []string{"api_key", "token", "session_token", "password", "secret", "authorization"},
 	}
 }
@@ -37,9 +32,6 @@ func (c *Audit) validate() error {
 	}
 	if c.CheckpointInterval < time.Second {
 		errs = append(errs, fmt.Errorf("audit.checkpoint_interval must be at least 1s, not %s", c.CheckpointInterval))
-	}
-	if c.KeyName == "" || strings.ContainsAny(c.KeyName, "+ \t\n") {
-		errs = append(errs, fmt.Errorf("audit.key_name %q must be non-empty, without spaces or '+'", c.KeyName))
 	}
 	return errors.Join(errs...)
 }

@@ -17,6 +17,10 @@ type Monitor struct {
 	// DedupWindow: an event with the same key (type, subject, rule) as one
 	// stored within this window is not stored or alerted again.
 	DedupWindow time.Duration `yaml:"dedup_window"`
+	// FingerprintKey keys the hash that identifies a leaked secret in
+	// findings and events (default: a public constant). Set it, from the
+	// environment, so that a fingerprint cannot confirm a guessed password.
+	FingerprintKey Secret `yaml:"fingerprint_key"`
 	// MaxTracked bounds the users and addresses the detectors keep state
 	// for, so that hostile log input cannot exhaust memory.
 	MaxTracked int `yaml:"max_tracked"`

@@ -19,10 +19,23 @@ type Store struct {
 	Synchronous string `yaml:"synchronous"`
 	// BusyTimeout is how long SQLite waits for another process's write lock.
 	BusyTimeout time.Duration `yaml:"busy_timeout"`
+
+	// PostgreSQL pool settings (each replica has its own pool; the
+	// server's max_connections must cover replicas × max_conns).
+	// MinConns connections are kept open even when idle.
+	MinConns int `yaml:"min_conns"`
+	// MaxConnLifetime closes a connection after this age, so that a
+	// failover or a DNS change is picked up.
+	MaxConnLifetime time.Duration `yaml:"max_conn_lifetime"`
+	// MaxConnIdleTime closes a connection idle this long.
+	MaxConnIdleTime time.Duration `yaml:"max_conn_idle_time"`
+	// ConnectTimeout bounds one connection attempt.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 }
 
 func defaultStore() Store {
-	return Store{MaxConns: 10, Synchronous: "full", BusyTimeout: 5 * time.Second}
+	return Store{MaxConns: 10, Synchronous: "full", BusyTimeout: 5 * time.Second,
+		MaxConnLifetime: time.Hour, MaxConnIdleTime: 30 * time.Minute, ConnectTimeout: 5 * time.Second}
 }
 
 // StoreKind returns "sqlite" or "postgres" for a DSN, or an error naming
@@ -49,6 +62,12 @@ func (c *Store) validate() error {
 	}
 	if c.BusyTimeout < 0 {
 		return fmt.Errorf("store.busy_timeout must not be negative")
+	}
+	if c.MinConns < 0 || c.MinConns > c.MaxConns {
+		return fmt.Errorf("store.min_conns must be between 0 and store.max_conns (%d), not %d", c.MaxConns, c.MinConns)
+	}
+	if c.MaxConnLifetime < 0 || c.MaxConnIdleTime < 0 || c.ConnectTimeout < 0 {
+		return fmt.Errorf("store.max_conn_lifetime, store.max_conn_idle_time and store.connect_timeout must not be negative")
 	}
 	return nil
 }

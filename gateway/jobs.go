@@ -183,7 +183,7 @@ func (s *Server) submitJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.Metrics.Jobs.WithLabelValues(dev.Provider, dev.ID, "submitted").Inc()
 	if s.Monitor != nil {
-		s.Monitor.JobSubmitted(ctx, c.user.Name, dev.Provider, prog.Metrics.Qubits, req.Shots, preq.CostToday, s.Policy.MaxCostPerDay(c.user.Role, dev.Class))
+		s.Monitor.JobSubmitted(ctx, c.user.Name, dev.Provider, prog.Circuit, req.Shots, preq.CostToday, s.Policy.MaxCostPerDay(c.user.Role, dev.Class))
 	}
 
 	if inline, ok := prov.(InlineRunner); ok {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/qguard/qguard"
+	"github.com/qguard/qguard/circuit"
 	"github.com/qguard/qguard/config"
 	"github.com/qguard/qguard/metrics"
 	"github.com/qguard/qguard/seal"
@@ -51,7 +52,7 @@ type AuditLog interface {
 type Monitor interface {
 	ProcessLogs(ctx context.Context, source string, body []byte) ([]qguard.SecurityEvent, error)
 	AuthFailure(ctx context.Context, user, addr string)
-	JobSubmitted(ctx context.Context, user, provider string, qubits, shots int, costToday, limit float64)
+	JobSubmitted(ctx context.Context, user, provider string, c *circuit.Circuit, shots int, costToday, limit float64)
 	Report(ctx context.Context, hours int) (any, error)
 }
 

@@ -98,6 +98,13 @@ type Monitor struct {
 	sweeps   *tracker[*latest]
 	tiny     *tracker[*latest]
 	spend    *tracker[*spend]
+	// costToday is the last "cost today" the gateway reported per user.
+	costToday *tracker[*dayTotal]
+}
+
+type dayTotal struct {
+	day string
+	usd float64
 }
 
 type usage struct {
@@ -126,6 +133,9 @@ func New(cfg config.Monitor, store qguard.EventStore, alerts Dispatcher, m *metr
 	set, err := LoadRules(cfg)
 	if err != nil {
 		set = rules.Builtin()
+		if cfg.FingerprintKey != "" {
+			set.SetFingerprintKey([]byte(cfg.FingerprintKey))
+		}
 	}
 	mon := &Monitor{cfg: cfg, rules: set, rulesErr: err, store: store, alerts: alerts, metrics: m, now: clock}
 	for _, p := range cfg.SuspiciousCircuit.Patterns {
@@ -140,18 +150,26 @@ func New(cfg config.Monitor, store qguard.EventStore, alerts Dispatcher, m *metr
 	mon.tiny = newTracker(max, func() *latest { return &latest{n: max1(cfg.SuspiciousCircuit.TinyJobs)} })
 	mon.usage = newTracker(max, func() *usage { return &usage{minutes: newBuckets(time.Minute), hours: newBuckets(time.Hour)} })
 	mon.spend = newTracker(max, func() *spend { return &spend{minutes: newBuckets(time.Minute), days: newBuckets(24 * time.Hour)} })
+	mon.costToday = newTracker(max, func() *dayTotal { return &dayTotal{} })
 	return mon
 }
 
 func max1(n int) int { return max(n, 1) }
 
 // LoadRules returns the rule set cfg asks for: cfg.Rules (gitleaks TOML) or
-// the built-in rules.
+// the built-in rules, with cfg.FingerprintKey applied.
 func LoadRules(cfg config.Monitor) (*rules.Set, error) {
-	if cfg.Rules == "" {
-		return rules.Builtin(), nil
+	set := rules.Builtin()
+	if cfg.Rules != "" {
+		var err error
+		if set, err = rules.LoadFile(cfg.Rules); err != nil {
+			return nil, err
+		}
 	}
-	return rules.LoadFile(cfg.Rules)
+	if cfg.FingerprintKey != "" {
+		set.SetFingerprintKey([]byte(cfg.FingerprintKey))
+	}
+	return set, nil
 }
 
 // Err reports a problem New worked around (a rules file that did not load).
@@ -167,8 +185,11 @@ func (m *Monitor) Rules() *rules.Set { return m.rules }
 func (m *Monitor) ProcessLine(ctx context.Context, source string, line []byte) ([]qguard.SecurityEvent, error) {
 	e := ParseEntry(line)
 	t := e.Time
-	if t.IsZero() {
-		t = m.now().UTC()
+	// A line's own time drives the windows (replaying an old log detects
+	// what happened then), but a time in the future, where a hostile
+	// client could park events, is replaced by now.
+	if now := m.now().UTC(); t.IsZero() || t.After(now.Add(maxClockSkew)) {
+		t = now
 	}
 	var evs []qguard.SecurityEvent
 	base := qguard.SecurityEvent{Time: t, Source: source, User: m.redact(e.User), Provider: m.redact(e.Provider), Address: m.redact(e.Address)}
@@ -212,7 +233,7 @@ func (m *Monitor) ProcessLine(ctx context.Context, source string, line []byte) (
 			ev.Type, ev.Severity, ev.Rule = qguard.EventSuspiciousCircuit, qguard.SeverityHigh, "pattern"
 			ev.Message = "log message matches suspicious-circuit pattern " + strconv.Quote(re.String()[4:])
 			ev.Details = map[string]string{"pattern": re.String()[4:], "log_message": m.redact(e.Message)}
-			ev.DedupKey = "suspicious_circuit:pattern:" + re.String() + ":" + e.User
+			ev.DedupKey = "suspicious_circuit:pattern:" + digest(re.String()+"\x00"+e.User)
 			evs = append(evs, ev)
 			break
 		}
@@ -276,7 +297,7 @@ func (m *Monitor) authFailure(base qguard.SecurityEvent, t time.Time, user, addr
 			if reason != "" {
 				ev.Details["last_reason"] = m.redact(clip(reason))
 			}
-			ev.DedupKey = "auth_failure:" + kind + ":" + key
+			ev.DedupKey = "auth_failure:" + kind + ":" + digest(key)
 			evs = append(evs, ev)
 		}
 	}
@@ -315,7 +336,7 @@ func (m *Monitor) jobSubmitted(base qguard.SecurityEvent, t time.Time, user stri
 			ev.Type, ev.Severity, ev.Rule = qguard.EventUnusualUsage, qguard.SeverityMedium, "job-rate"
 			ev.Message = fmt.Sprintf("user %s submitted %.0f jobs in %s, above %.1fx the trailing baseline of %.1f", m.redact(user), current, uc.Window, uc.Factor, perWindow)
 			ev.Details = map[string]string{"jobs": strconv.FormatFloat(current, 'f', 0, 64), "baseline": strconv.FormatFloat(perWindow, 'f', 2, 64), "window": uc.Window.String()}
-			ev.DedupKey = "unusual_usage:user:" + user
+			ev.DedupKey = "unusual_usage:user:" + digest(user)
 			evs = append(evs, ev)
 		}
 	}
@@ -331,11 +352,11 @@ func (m *Monitor) jobSubmitted(base qguard.SecurityEvent, t time.Time, user stri
 				ev.Type, ev.Severity, ev.Rule = qguard.EventSuspiciousCircuit, qguard.SeverityHigh, "parameter-sweep"
 				ev.Message = fmt.Sprintf("user %s submitted %d circuits of one structure with varying parameters within %s", m.redact(user), n, sc.SweepWindow)
 				ev.Details = map[string]string{"count": strconv.Itoa(n), "structure": m.redact(clip(shape.Structure)), "window": sc.SweepWindow.String()}
-				ev.DedupKey = "suspicious_circuit:sweep:" + user + ":" + shape.Structure
+				ev.DedupKey = "suspicious_circuit:sweep:" + digest(user+"\x00"+shape.Structure)
 				evs = append(evs, ev)
 			}
 		}
-		if shape.Qubits > 0 && shape.Qubits <= sc.TinyMaxQubits && shape.Gates <= sc.TinyMaxGates {
+		if shape.Qubits > 0 && shape.Qubits <= sc.TinyMaxQubits && shape.Gates >= 0 && shape.Gates <= sc.TinyMaxGates {
 			l := m.tiny.get(user, t)
 			l.add(t)
 			if l.burst(sc.TinyWindow) {
@@ -344,7 +365,7 @@ func (m *Monitor) jobSubmitted(base qguard.SecurityEvent, t time.Time, user stri
 				ev.Type, ev.Severity, ev.Rule = qguard.EventSuspiciousCircuit, qguard.SeverityMedium, "tiny-circuit-burst"
 				ev.Message = fmt.Sprintf("user %s submitted %d tiny circuits (<= %d qubits, <= %d gates) within %s, typical of device fingerprinting", m.redact(user), n, sc.TinyMaxQubits, sc.TinyMaxGates, sc.TinyWindow)
 				ev.Details = map[string]string{"count": strconv.Itoa(n), "window": sc.TinyWindow.String()}
-				ev.DedupKey = "suspicious_circuit:tiny:" + user
+				ev.DedupKey = "suspicious_circuit:tiny:" + digest(user)
 				evs = append(evs, ev)
 			}
 		}
@@ -352,22 +373,32 @@ func (m *Monitor) jobSubmitted(base qguard.SecurityEvent, t time.Time, user stri
 	return evs
 }
 
+// maxClockSkew is how far in the future a log line's timestamp may be.
+const maxClockSkew = 5 * time.Minute
+
 // minHistory is how much of a user's history the unusual-usage detector
 // needs before it judges: a new user has no baseline.
 const minHistory = 24 * time.Hour
 
 // cost adds spend and checks the projected daily cost; m.mu is held.
 func (m *Monitor) cost(base qguard.SecurityEvent, t time.Time, user string, usd float64) []qguard.SecurityEvent {
+	return m.costCheck(base, t, user, usd, 0)
+}
+
+// costCheck adds usd of spend at t (for all users and for user) and checks
+// the projections against the configured limits; userLimit, when positive,
+// replaces monitor.cost.user_daily_limit_usd. m.mu is held.
+func (m *Monitor) costCheck(base qguard.SecurityEvent, t time.Time, user string, usd, userLimit float64) []qguard.SecurityEvent {
 	var evs []qguard.SecurityEvent
 	check := func(scope, key string, limit float64) {
-		if limit <= 0 {
-			return
-		}
 		s := m.spend.get(scope+"\x00"+key, t)
 		s.minutes.add(t, usd)
 		s.days.add(t, usd)
 		s.minutes.prune(t.Add(-time.Hour - time.Minute))
 		s.days.prune(t.Add(-48 * time.Hour))
+		if limit <= 0 {
+			return
+		}
 		projected, today := projectDaily(s, t)
 		if projected > limit {
 			ev := base
@@ -379,15 +410,28 @@ func (m *Monitor) cost(base qguard.SecurityEvent, t time.Time, user string, usd 
 			ev.Message = fmt.Sprintf("projected daily cost $%.2f for %s exceeds the limit $%.2f (spent today $%.2f)", projected, who, limit, today)
 			ev.Details = map[string]string{"projected_usd": fmt.Sprintf("%.2f", projected), "today_usd": fmt.Sprintf("%.2f", today),
 				"limit_usd": fmt.Sprintf("%.2f", limit), "day": qguard.Day(t), "scope": scope}
-			ev.DedupKey = "cost_threshold:" + scope + ":" + key + ":" + qguard.Day(t)
+			ev.DedupKey = "cost_threshold:" + scope + ":" + digest(key) + ":" + qguard.Day(t)
 			evs = append(evs, ev)
 		}
 	}
 	check("all", "", m.cfg.Cost.DailyLimitUSD)
 	if user != "" {
-		check("user", user, m.cfg.Cost.UserDailyLimitUSD)
+		limit := m.cfg.Cost.UserDailyLimitUSD
+		if userLimit > 0 {
+			limit = userLimit
+		}
+		check("user", user, limit)
 	}
 	return evs
+}
+
+// addEarlierSpend records spend that happened earlier today, before the
+// monitor saw it: it counts for the day but not for the hourly rate.
+// m.mu is held.
+func (m *Monitor) addEarlierSpend(user string, t time.Time, usd float64) {
+	for _, key := range []string{"all\x00", "user\x00" + user} {
+		m.spend.get(key, t).days.add(t, usd)
+	}
 }
 
 // projectDaily is today's (UTC) spend plus the last hour's spend rate over
@@ -429,6 +473,13 @@ func (m *Monitor) record(ctx context.Context, evs []qguard.SecurityEvent) ([]qgu
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out, firstErr
+}
+
+// digest names a subject (user, address) in a dedup key: keys are stored,
+// and a log's user field may hold anything, a secret included.
+func digest(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:12])
 }
 
 // redact masks anything in s that the rules take for a secret.

@@ -1,9 +1,13 @@
 package monitor
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -349,6 +353,18 @@ func FuzzProcessLine(f *testing.F) {
 	f.Add([]byte(`{"event":"job_submitted","user_id":"x","qubits":-5,"circuit_structure":"s"}`))
 	f.Add([]byte(`2026-12-03T10:00:00Z WARN export AWS_ACCESS_KEY_ID=AKIAQ3EGRKTWZ7V5LMNP`))
 	f.Add([]byte(`{"timestamp":1e300}`))
+	if data, err := os.ReadFile("testdata/corpus.jsonl.gz"); err == nil {
+		if zr, err := gzip.NewReader(bytes.NewReader(data)); err == nil {
+			sc := bufio.NewScanner(zr)
+			sc.Buffer(nil, 1<<20)
+			for i := 0; sc.Scan(); i++ {
+				var rec struct{ Line string }
+				if i%25 == 0 && json.Unmarshal(sc.Bytes(), &rec) == nil {
+					f.Add([]byte(rec.Line))
+				}
+			}
+		}
+	}
 	mon := New(config.Default().Monitor, nil, nil, nil, nil)
 	f.Fuzz(func(t *testing.T, line []byte) {
 		evs, err := mon.ProcessLine(context.Background(), "fuzz", line)
@@ -364,3 +380,32 @@ func FuzzProcessLine(f *testing.F) {
 }
 
 var _ Dispatcher = (*alert.Dispatcher)(nil)
+
+func TestSetupErrors(t *testing.T) {
+	cfg := config.Default().Monitor
+	cfg.Rules = "/nonexistent/rules.toml"
+	if _, _, err := Setup(cfg, nil, nil, nil, nil); err == nil || !strings.Contains(err.Error(), "read rules") {
+		t.Errorf("missing rules file: %v", err)
+	}
+	if m := New(cfg, nil, nil, nil, nil); m.Err() == nil || len(m.Rules().Rules()) == 0 {
+		t.Errorf("New should fall back to the built-in rules and report the error")
+	}
+	cfg = config.Default().Monitor
+	cfg.Alerts.Email = config.EmailAlerts{Host: "smtp.example.org", Port: 587, From: "a@example.org", To: []string{"b@example.org"}, TLS: "starttls", CAFile: "/nonexistent/ca.pem"}
+	if _, _, err := Setup(cfg, nil, nil, nil, nil); err == nil || !strings.Contains(err.Error(), "ca_file") {
+		t.Errorf("missing CA file: %v", err)
+	}
+	mon, disp, err := Setup(config.Default().Monitor, nil, nil, nil, nil)
+	if err != nil || mon == nil || disp == nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	disp.Close(context.Background())
+}
+
+func TestFutureTimestampsClamped(t *testing.T) {
+	mon, clk, _, _ := testMonitor(t)
+	evs, err := mon.ProcessLine(t.Context(), "x", []byte(`{"timestamp":"2999-01-01T00:00:00Z","message":"AWS_ACCESS_KEY_ID=AKIAQ3EGRKTWZ7V5LMNP"}`))
+	if err != nil || len(evs) != 1 || !evs[0].Time.Equal(clk.now()) {
+		t.Fatalf("events %+v %v", evs, err)
+	}
+}

@@ -48,3 +48,14 @@ func BenchmarkCedarWholeSet(b *testing.B) {
 		e.set.IsAuthorized(en, cedarRequest(&r, 0))
 	}
 }
+
+// BenchmarkParseDefault is the start-up cost: parse the default YAML,
+// compile it to Cedar and validate it against the schema.
+func BenchmarkParseDefault(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse("default", defaultYAML); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

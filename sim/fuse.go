@@ -12,8 +12,8 @@ package sim
 //     memory. Gates on high qubits that do not share a qubit with a later
 //     low gate are deferred so that the low run can keep growing.
 
-// fuse returns gs with one-qubit gates merged into their neighbours. The
-// gates in gs are not modified.
+// fuse returns gs with one-qubit gates merged into their neighbours, every
+// gate prepared. Gates of gs that merge with nothing are reused as they are.
 func fuse(gs []*gate) []*gate {
 	var out []*gate
 	pending := map[int]*gate{} // uncontrolled one-qubit gate waiting on a qubit

@@ -19,6 +19,7 @@ type kind uint8
 
 const (
 	kDense1   kind = iota // general 2×2 matrix
+	kReal1                // 2×2 with real entries (H, RY): half the multiplications
 	kDiag1                // diagonal 2×2: a scaling of each half
 	kPerm1                // X: swap the two halves
 	kDense2               // general 4×4 matrix
@@ -100,6 +101,8 @@ func (g *gate) classify() kind {
 			return kDiag1
 		case m[0] == 0 && m[3] == 0 && m[1] == 1 && m[2] == 1:
 			return kPerm1
+		case imag(m[0]) == 0 && imag(m[1]) == 0 && imag(m[2]) == 0 && imag(m[3]) == 0:
+			return kReal1
 		}
 		return kDense1
 	}
@@ -184,6 +187,8 @@ func (g *gate) apply(a []complex128, lo, hi int) {
 		switch g.kind {
 		case kDense1:
 			dense1(a[b:b+r], a[b+g.s0:b+g.s0+r], g.m)
+		case kReal1:
+			real1(a[b:b+r], a[b+g.s0:b+g.s0+r], g.m)
 		case kDiag1:
 			diag1(a[b:b+r], a[b+g.s0:b+g.s0+r], g.m[0], g.m[3])
 		case kPerm1:
@@ -210,7 +215,7 @@ func (g *gate) applyStrided(a []complex128, lo, hi int) {
 	i := g.base(lo) &^ cm
 	n := hi - lo
 	switch g.kind {
-	case kDense1:
+	case kDense1, kReal1:
 		m00, m01, m10, m11 := g.m[0], g.m[1], g.m[2], g.m[3]
 		for range n {
 			b := i | cm
@@ -312,6 +317,19 @@ func (g *gate) sparse2(a00, a01, a10, a11 []complex128) {
 		a01[j] = v[1][0]*x[col[1][0]&3] + v[1][1]*x[col[1][1]&3]
 		a10[j] = v[2][0]*x[col[2][0]&3] + v[2][1]*x[col[2][1]&3]
 		a11[j] = v[3][0]*x[col[3][0]&3] + v[3][1]*x[col[3][1]&3]
+	}
+}
+
+// real1 is dense1 for a real matrix: it scales real and imaginary parts
+// separately, with half the multiplications of complex products.
+func real1(a0, a1 []complex128, m []complex128) {
+	m00, m01, m10, m11 := real(m[0]), real(m[1]), real(m[2]), real(m[3])
+	a1 = a1[:len(a0)]
+	for j, x := range a0 {
+		y := a1[j]
+		xr, xi, yr, yi := real(x), imag(x), real(y), imag(y)
+		a0[j] = complex(m00*xr+m01*yr, m00*xi+m01*yi)
+		a1[j] = complex(m10*xr+m11*yr, m10*xi+m11*yi)
 	}
 }
 

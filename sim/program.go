@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"maps"
 	"math/rand/v2"
 	"slices"
 
@@ -13,6 +14,7 @@ import (
 // prefix as passes, then (for circuits that need per-shot simulation) the
 // instructions every shot runs.
 type program struct {
+	n        int    // qubits in the state
 	terminal bool   // all measurements terminal: sample the final state
 	prefix   []step // gates run once
 	rest     []instr
@@ -33,47 +35,54 @@ type instr struct {
 	cond  *circuit.Condition
 }
 
-// compile validates c and turns it into a program.
+// compile validates c and turns it into a program. Qubits that no
+// operation touches stay |0⟩ and are left out of the state (a circuit
+// transpiled for a 127-qubit device that uses 5 simulates as 5 qubits),
+// unless opts.keepIdle asks for the declared size.
 func compile(c *circuit.Circuit, opts Options) (*program, error) {
-	n := c.Qubits
+	if c.Qubits < 1 {
+		return nil, qguard.Errorf(qguard.EINVALIDCIRCUIT, "circuit has no qubits")
+	}
+	for i := range c.Ops {
+		if err := checkOperands(c, &c.Ops[i]); err != nil {
+			return nil, err
+		}
+	}
+	index, order := stateIndexes(c, opts.keepIdle)
+	n := max(1, len(order))
 	if err := checkQubits(n, opts.MaxQubits); err != nil {
 		return nil, err
-	}
-	if n < 1 {
-		return nil, qguard.Errorf(qguard.EINVALIDCIRCUIT, "circuit has no qubits")
 	}
 	gates := make([]*gate, len(c.Ops)) // nil for non-gates
 	terminal, measures := true, 0
 	measured := make([]bool, n)
 	for i := range c.Ops {
 		op := &c.Ops[i]
-		if err := checkOperands(c, op); err != nil {
-			return nil, err
-		}
 		if op.Cond != nil || op.Kind == circuit.Reset {
 			terminal = false
 		}
 		switch op.Kind {
 		case circuit.Gate:
-			g, err := gateOf(op)
+			g, err := gateOf(op, index)
 			if err != nil {
 				return nil, err
 			}
 			gates[i] = g
-			for _, q := range op.Qubits {
+			for _, q := range g.qubits() {
 				if measured[q] {
 					terminal = false
 				}
 			}
 		case circuit.Measure:
 			measures++
-			if measured[op.Qubits[0]] {
+			q := index[op.Qubits[0]]
+			if measured[q] {
 				terminal = false
 			}
-			measured[op.Qubits[0]] = true
+			measured[q] = true
 		}
 	}
-	p := &program{terminal: terminal, width: c.Clbits, clbits: c.Clbits}
+	p := &program{n: n, terminal: terminal, width: c.Clbits, clbits: c.Clbits}
 	_, bb := opts.layout(n)
 	if terminal {
 		var all []*gate
@@ -83,7 +92,7 @@ func compile(c *circuit.Circuit, opts Options) (*program, error) {
 			case gates[i] != nil:
 				all = append(all, gates[i])
 			case op.Kind == circuit.Measure:
-				last[op.Clbits[0]] = op.Qubits[0]
+				last[op.Clbits[0]] = index[op.Qubits[0]]
 			}
 		}
 		p.prefix = passes(all, opts.NoFusion, bb)
@@ -92,10 +101,10 @@ func compile(c *circuit.Circuit, opts Options) (*program, error) {
 				p.outs = append(p.outs, outBit{qubit: q, clbit: cb})
 			}
 		}
-		if measures == 0 {
-			p.width = n
-			for q := range n {
-				p.outs = append(p.outs, outBit{qubit: q, clbit: q})
+		if measures == 0 { // measure every declared qubit; idle ones read 0
+			p.width = c.Qubits
+			for _, q := range order {
+				p.outs = append(p.outs, outBit{qubit: index[q], clbit: q})
 			}
 		}
 		return p, nil
@@ -125,9 +134,9 @@ func compile(c *circuit.Circuit, opts Options) (*program, error) {
 		case circuit.Gate:
 			in.steps = passes([]*gate{gates[i]}, true, bb)
 		case circuit.Measure:
-			in.qubit, in.clbit = op.Qubits[0], op.Clbits[0]
+			in.qubit, in.clbit = index[op.Qubits[0]], op.Clbits[0]
 		case circuit.Reset:
-			in.qubit = op.Qubits[0]
+			in.qubit = index[op.Qubits[0]]
 		default:
 			continue
 		}
@@ -135,13 +144,38 @@ func compile(c *circuit.Circuit, opts Options) (*program, error) {
 	}
 	flush()
 	if measures == 0 {
-		p.width = n
-		p.clbits = max(c.Clbits, n)
-		for q := range n {
-			p.rest = append(p.rest, instr{kind: circuit.Measure, qubit: q, clbit: q})
+		p.width = c.Qubits
+		p.clbits = max(c.Clbits, c.Qubits)
+		for _, q := range order {
+			p.rest = append(p.rest, instr{kind: circuit.Measure, qubit: index[q], clbit: q})
 		}
 	}
 	return p, nil
+}
+
+// stateIndexes maps each declared qubit that an operation touches (every
+// declared qubit when keepIdle) to its bit in the state index, keeping
+// their order; order lists those qubits by state index.
+func stateIndexes(c *circuit.Circuit, keepIdle bool) (index map[int]int, order []int) {
+	used := map[int]bool{}
+	if keepIdle {
+		for q := range c.Qubits {
+			used[q] = true
+		}
+	}
+	for _, op := range c.Ops {
+		if op.Kind != circuit.Barrier {
+			for _, q := range op.Qubits {
+				used[q] = true
+			}
+		}
+	}
+	order = slices.Sorted(maps.Keys(used))
+	index = make(map[int]int, len(order))
+	for i, q := range order {
+		index[q] = i
+	}
+	return index, order
 }
 
 // passes turns gates into passes over the state, fused or one by one.
@@ -157,14 +191,19 @@ func passes(gs []*gate, noFusion bool, blockBits int) []step {
 	return schedule(fuse(gs), blockBits)
 }
 
-// gateOf converts a gate operation to a kernel gate.
-func gateOf(op *circuit.Op) (*gate, error) {
+// gateOf converts a gate operation to a kernel gate on the state bits
+// given by index.
+func gateOf(op *circuit.Op, index map[int]int) (*gate, error) {
 	m, nc := op.Unitary()
 	k := len(op.Qubits) - nc
 	if m == nil || nc < 0 || k < 1 || k > 2 || len(m) != 1<<(2*k) {
 		return nil, qguard.Errorf(qguard.EINVALIDCIRCUIT, "line %d: the simulator cannot run gate %q on %d qubits", op.Line, op.Name, len(op.Qubits))
 	}
-	return &gate{targets: op.Qubits[nc:], controls: op.Qubits[:nc], m: m}, nil
+	qs := make([]int, len(op.Qubits))
+	for i, q := range op.Qubits {
+		qs[i] = index[q]
+	}
+	return &gate{targets: qs[nc:], controls: qs[:nc], m: m}, nil
 }
 
 // checkOperands rejects indexes outside the registers and repeated qubits,
@@ -172,7 +211,7 @@ func gateOf(op *circuit.Op) (*gate, error) {
 func checkOperands(c *circuit.Circuit, op *circuit.Op) error {
 	seen := map[int]bool{}
 	for _, q := range op.Qubits {
-		if q < 0 || q >= c.Qubits || seen[q] {
+		if q < 0 || q >= c.Qubits || (seen[q] && op.Kind != circuit.Barrier) {
 			return qguard.Errorf(qguard.EINVALIDCIRCUIT, "line %d: %s uses qubit %d twice or out of range", op.Line, opName(op), q)
 		}
 		seen[q] = true
@@ -226,8 +265,8 @@ func (p *program) runShot(ctx context.Context, s *state, clbits []bool, rng *ran
 }
 
 // maxBranches bounds the outcome branches that an exact distribution of a
-// circuit with mid-circuit measurements may follow.
-const maxBranches = 4096
+// circuit with mid-circuit measurements may follow. A variable for tests.
+var maxBranches = 4096
 
 // maxBranchQubits bounds the state size for exact distributions of such
 // circuits: each open branch holds a copy of the state.
@@ -338,8 +377,9 @@ func (p *program) bitstring(idx int) string { return p.keyString(p.key(idx)) }
 const zeroProbability = 1e-15
 
 // maxOutcomes bounds the size of an exact distribution: a uniform
-// superposition of 28 qubits has 2^28 outcomes, gigabytes as a map.
-const maxOutcomes = 1 << 20
+// superposition of 28 qubits has 2^28 outcomes, gigabytes as a map. A
+// variable for tests.
+var maxOutcomes = 1 << 20
 
 func tooManyOutcomes() error {
 	return qguard.Errorf(qguard.ETOOLARGE,

@@ -3,7 +3,9 @@
 //
 // The state is a complex128 vector of 2^n amplitudes (16·2^n bytes: 1 GiB at
 // 26 qubits, 4 GiB at 28), checked against [Options.MaxQubits] and the
-// machine's available memory before anything is allocated. Basis states are
+// machine's available memory before anything is allocated. Qubits that no
+// operation touches are left out of the state (they stay |0⟩), so n counts
+// the qubits a circuit uses, not those it declares. Basis states are
 // little-endian (qubit i is bit i of the index) and counts are keyed by
 // bitstrings with classical bit n-1 first, as Qiskit prints them.
 //
@@ -26,8 +28,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/qguard/qguard"
 	"github.com/qguard/qguard/circuit"
@@ -55,6 +60,8 @@ type Options struct {
 
 	// For tests: force a worker count and a cache-block size at any n.
 	forceWorkers, forceBlockBits int
+	// keepIdle simulates every declared qubit, for StateVector.
+	keepIdle bool
 }
 
 // layout returns the goroutines per pass and the cache-block size in
@@ -84,15 +91,17 @@ func Run(ctx context.Context, c *circuit.Circuit, opts Options) (*qguard.Result,
 	if err != nil {
 		return nil, err
 	}
-	need := uint64(16) << c.Qubits
+	need := uint64(16) << p.n
 	if !p.terminal {
-		need *= 2 // the prefix state and the per-shot copy
+		// The prefix state and a per-shot copy (one per core below
+		// minParallelQubits, where states are at most 256 KiB).
+		need *= 2
 	}
-	if err := checkMemory(c.Qubits, need); err != nil {
+	if err := checkMemory(p.n, need); err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
-	s := newState(c.Qubits, opts)
+	s := newState(p.n, opts)
 	if err := s.run(ctx, p.prefix); err != nil {
 		return nil, err
 	}
@@ -108,17 +117,66 @@ func Run(ctx context.Context, c *circuit.Circuit, opts Options) (*qguard.Result,
 		}
 		return res, nil
 	}
-	work := &state{a: make([]complex128, len(s.a)), n: s.n, workers: s.workers, blockBits: s.blockBits}
-	clbits := make([]bool, p.clbits)
-	for range opts.Shots {
-		copy(work.a, s.a)
-		clear(clbits)
-		if err := p.runShot(ctx, work, clbits, rng); err != nil {
-			return nil, err
-		}
-		res.Counts[p.clbitString(clbits)]++
+	if res.Counts, err = p.runShots(ctx, s, opts.Shots, opts.Seed); err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// shotBlock is how many shots share one random stream in per-shot
+// simulation. Blocks, not goroutines, own the streams, so that the counts
+// for a seed do not depend on the number of cores.
+const shotBlock = 1024
+
+// runShots runs the per-shot part shots times from the prefix state. Small
+// states run one shot per goroutine at a time (their passes are too small
+// to split); large ones split each pass instead.
+func (p *program) runShots(ctx context.Context, prefix *state, shots int, seed uint64) (map[string]int, error) {
+	blocks := (shots + shotBlock - 1) / shotBlock
+	w := min(1, blocks)
+	if prefix.n < minParallelQubits {
+		w = min(runtime.GOMAXPROCS(0), blocks)
+	}
+	var (
+		next     atomic.Int64
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		firstErr error
+	)
+	total := map[string]int{}
+	for range w {
+		wg.Go(func() {
+			work := &state{a: make([]complex128, len(prefix.a)), n: prefix.n, workers: prefix.workers, blockBits: prefix.blockBits}
+			clbits := make([]bool, p.clbits)
+			counts := map[string]int{}
+			var err error
+			for err == nil {
+				b := int(next.Add(1)) - 1
+				if b >= blocks {
+					break
+				}
+				rng := rand.New(rand.NewPCG(seed, uint64(b)^0x9e3779b97f4a7c15))
+				for range min(shotBlock, shots-b*shotBlock) {
+					copy(work.a, prefix.a)
+					clear(clbits)
+					if err = p.runShot(ctx, work, clbits, rng); err != nil {
+						break
+					}
+					counts[p.clbitString(clbits)]++
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			for k, v := range counts {
+				total[k] += v
+			}
+		})
+	}
+	wg.Wait()
+	return total, firstErr
 }
 
 // exact returns the outcome distribution from the state after the prefix,
@@ -144,13 +202,15 @@ func (p *program) exact(ctx context.Context, s *state) (map[string]float64, erro
 	return out, nil
 }
 
-// StateVector returns the final state of c's unitary part: measurements at
-// the end are ignored; a mid-circuit measurement, reset or `if` is an error.
+// StateVector returns the final state of c's unitary part over all of its
+// declared qubits (2^c.Qubits amplitudes): measurements at the end are
+// ignored; a mid-circuit measurement, reset or `if` is an error.
 func StateVector(c *circuit.Circuit) ([]complex128, error) {
 	return stateVector(c, Options{})
 }
 
 func stateVector(c *circuit.Circuit, opts Options) ([]complex128, error) {
+	opts.keepIdle = true
 	p, err := compile(c, opts)
 	if err != nil {
 		return nil, err
@@ -158,10 +218,10 @@ func stateVector(c *circuit.Circuit, opts Options) ([]complex128, error) {
 	if !p.terminal {
 		return nil, qguard.Errorf(qguard.EINVALID, "the state vector is defined only for circuits whose measurements are all at the end")
 	}
-	if err := checkMemory(c.Qubits, uint64(16)<<c.Qubits); err != nil {
+	if err := checkMemory(p.n, uint64(16)<<p.n); err != nil {
 		return nil, err
 	}
-	s := newState(c.Qubits, opts)
+	s := newState(p.n, opts)
 	if err := s.run(context.Background(), p.prefix); err != nil {
 		return nil, err
 	}
@@ -192,10 +252,10 @@ func Distribution(c *circuit.Circuit) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkMemory(c.Qubits, uint64(32)<<c.Qubits); err != nil {
+	if err := checkMemory(p.n, uint64(32)<<p.n); err != nil {
 		return nil, err
 	}
-	s := newState(c.Qubits, Options{})
+	s := newState(p.n, Options{})
 	if err := s.run(context.Background(), p.prefix); err != nil {
 		return nil, err
 	}

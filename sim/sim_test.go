@@ -3,9 +3,12 @@ package sim
 import (
 	"context"
 	"errors"
+	"maps"
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/qguard/qguard"
@@ -78,7 +81,7 @@ func randomCircuit(rng *rand.Rand, n, gates int) *circuit.Circuit {
 	for len(c.Ops) < gates {
 		def, _ := circuit.LookupGate(names[rng.IntN(len(names))])
 		extra := rng.IntN(3)
-		if def.Qubits+extra > n {
+		if def.Qubits+extra > n || def.Targets() < 1 || def.Targets() > 2 {
 			continue
 		}
 		qs := rng.Perm(n)[:def.Qubits+extra]
@@ -261,7 +264,7 @@ func TestTextbookCircuits(t *testing.T) {
 			c := circ(6, 0)
 			for len(c.Ops) < 40 {
 				def, _ := circuit.LookupGate(names[rng.IntN(len(names))])
-				if _, _, ok := circuit.Inverse(def.Name, make([]float64, def.Params)); !ok || def.Qubits > 6 {
+				if _, _, ok := circuit.Inverse(def.Name, make([]float64, def.Params)); !ok || def.Qubits > 6 || def.Targets() < 1 || def.Targets() > 2 {
 					continue
 				}
 				params := make([]float64, def.Params)
@@ -324,6 +327,22 @@ func TestRunSampling(t *testing.T) {
 	if err != nil || r.Counts["010"] != 5 {
 		t.Errorf("unmeasured circuit: %v %v", r, err)
 	}
+
+	// Idle qubits are left out of the state: 40 declared, 2 used.
+	wide := circ(40, 3, g("x", 39), g("cx", 39, 3), measure(3, 2), measure(39, 0))
+	r, err = Run(ctx, wide, Options{Shots: 5, Probabilities: true})
+	if err != nil || r.Counts["101"] != 5 || r.Probabilities["101"] != 1 {
+		t.Errorf("40 declared qubits, 2 used: %v %v", r, err)
+	}
+	r, err = Run(ctx, circ(40, 0, g("x", 39), g("h", 2), g("h", 2)), Options{Shots: 5})
+	if want := "1" + strings.Repeat("0", 39); err != nil || r.Counts[want] != 5 {
+		t.Errorf("40 declared qubits, unmeasured: %v %v", r, err)
+	}
+	reset := circuit.Op{Kind: circuit.Reset, Qubits: []int{39}}
+	r, err = Run(ctx, circ(40, 0, g("x", 39), g("x", 5), reset), Options{Shots: 5})
+	if want := strings.Repeat("0", 34) + "100000"; err != nil || r.Counts[want] != 5 {
+		t.Errorf("40 declared qubits, reset, unmeasured: %v %v", r, err)
+	}
 }
 
 func TestRunPerShot(t *testing.T) {
@@ -365,13 +384,21 @@ func TestRunPerShot(t *testing.T) {
 	// Reset without measurement: every qubit is measured at the end.
 	c = circ(2, 0, g("x", 0), g("x", 1), circuit.Op{Kind: circuit.Reset, Qubits: []int{1}})
 	assertDistribution(t, distributionOf(t, c), map[string]float64{"01": 1})
-	// Too many branches: 13 independent coin flips measured mid-circuit.
-	c = circ(13, 13)
-	for q := range 13 {
+	// Too many branches: 5 independent coin flips measured mid-circuit
+	// make 32 branches, over a limit of 16.
+	saved := maxBranches
+	t.Cleanup(func() { maxBranches = saved })
+	maxBranches = 16
+	c = circ(5, 5)
+	for q := range 5 {
 		c.Ops = append(c.Ops, g("h", q), measure(q, q), g("h", q))
 	}
 	if _, err := Distribution(c); qguard.ErrorCode(err) != qguard.ETOOLARGE {
-		t.Errorf("8192 branches: %v", err)
+		t.Errorf("32 branches: %v", err)
+	}
+	c.Ops = c.Ops[:len(c.Ops)-3] // 4 flips: 16 branches, within the limit
+	if d, err := Distribution(c); err != nil || len(d) != 16 {
+		t.Errorf("16 branches: %d outcomes, %v", len(d), err)
 	}
 	if _, err := StateVector(c); qguard.ErrorCode(err) != qguard.EINVALID {
 		t.Errorf("state vector of a dynamic circuit: %v", err)
@@ -380,17 +407,20 @@ func TestRunPerShot(t *testing.T) {
 
 func TestRunErrors(t *testing.T) {
 	ctx := context.Background()
-	if _, err := Run(ctx, circ(29, 0, g("h", 0)), Options{Shots: 1}); qguard.ErrorCode(err) != qguard.ETOOLARGE {
+	if _, err := Run(ctx, hAll(29), Options{Shots: 1}); qguard.ErrorCode(err) != qguard.ETOOLARGE {
 		t.Errorf("29 qubits under the default cap: %v", err)
 	}
-	if _, err := Run(ctx, circ(5, 0, g("h", 0)), Options{Shots: 1, MaxQubits: 4}); qguard.ErrorCode(err) != qguard.ETOOLARGE {
+	if _, err := Run(ctx, hAll(5), Options{Shots: 1, MaxQubits: 4}); qguard.ErrorCode(err) != qguard.ETOOLARGE {
 		t.Errorf("5 qubits with cap 4: %v", err)
+	}
+	if _, err := StateVector(circ(29, 0, g("h", 0))); qguard.ErrorCode(err) != qguard.ETOOLARGE {
+		t.Errorf("state vector of 29 declared qubits: %v", err)
 	}
 	saved := memAvailable
 	t.Cleanup(func() { memAvailable = saved })
 	memAvailable = func() (uint64, bool) { return 1 << 20, true }
 	// 20 qubits need 16 MiB; the check must refuse before allocating.
-	if _, err := Run(ctx, circ(20, 0, g("h", 0)), Options{Shots: 1}); qguard.ErrorCode(err) != qguard.ETOOLARGE {
+	if _, err := Run(ctx, hAll(20), Options{Shots: 1}); qguard.ErrorCode(err) != qguard.ETOOLARGE {
 		t.Errorf("20 qubits with 1 MiB available: %v", err)
 	}
 	memAvailable = saved
@@ -408,9 +438,16 @@ func TestRunErrors(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := Distribution(hAll(21)); qguard.ErrorCode(err) != qguard.ETOOLARGE {
-		t.Errorf("2^21 outcomes: %v", err)
+	savedOutcomes := maxOutcomes
+	t.Cleanup(func() { maxOutcomes = savedOutcomes })
+	maxOutcomes = 1 << 10
+	if _, err := Distribution(hAll(11)); qguard.ErrorCode(err) != qguard.ETOOLARGE {
+		t.Errorf("2^11 outcomes over a limit of 2^10: %v", err)
 	}
+	if _, err := Distribution(hAll(10)); err != nil {
+		t.Errorf("2^10 outcomes: %v", err)
+	}
+	maxOutcomes = savedOutcomes
 	if _, err := Run(ctx, circ(1, 0), Options{Shots: -1}); qguard.ErrorCode(err) != qguard.EINVALID {
 		t.Errorf("negative shots: %v", err)
 	}
@@ -418,5 +455,69 @@ func TestRunErrors(t *testing.T) {
 	cancel()
 	if _, err := Run(cctx, circ(2, 0, g("h", 0)), Options{Shots: 1}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v", err)
+	}
+}
+
+// Per-shot sampling agrees with the exact branch enumeration on random
+// dynamic circuits: every outcome's frequency within 5σ of its probability.
+func TestPerShotMatchesExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for iter := range 10 {
+		c := randomCircuit(rng, 3, 6)
+		c.Clbits = 3
+		c.CRegs = []circuit.Register{{Name: "c", Size: 3}}
+		mid := randomCircuit(rng, 3, 4).Ops
+		cond := mid[0]
+		cond.Cond = &circuit.Condition{Reg: "c", Offset: 0, Size: 2, Value: uint64(rng.IntN(4))}
+		c.Ops = append(c.Ops, measure(0, 0), circuit.Op{Kind: circuit.Reset, Qubits: []int{1}}, measure(2, 1), cond)
+		c.Ops = append(c.Ops, mid[1:]...)
+		c.Ops = append(c.Ops, measure(0, 0), measure(1, 1), measure(2, 2))
+		exact, err := Distribution(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const shots = 4000
+		r, err := Run(context.Background(), c, Options{Shots: shots, Seed: uint64(iter)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, n := range r.Counts {
+			if exact[k] == 0 {
+				t.Fatalf("circuit %d: outcome %s drawn %d times but has probability 0", iter, k, n)
+			}
+		}
+		for k, p := range exact {
+			sigma := math.Sqrt(shots * p * (1 - p))
+			if d := math.Abs(float64(r.Counts[k]) - shots*p); d > 5*sigma+1 {
+				t.Errorf("circuit %d: outcome %s drawn %d times, expected %.0f ± %.0f", iter, k, r.Counts[k], shots*p, sigma)
+			}
+		}
+	}
+}
+
+// Per-shot counts for a seed do not depend on how many cores share the
+// shots.
+func TestPerShotDeterministicAcrossCores(t *testing.T) {
+	c := circ(2, 2, g("h", 0), measure(0, 0), g("h", 0), g("h", 1), measure(0, 0), measure(1, 1))
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	one, err := Run(context.Background(), c, Options{Shots: 3000, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GOMAXPROCS(3)
+	three, err := Run(context.Background(), c, Options{Shots: 3000, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(one.Counts, three.Counts) {
+		t.Errorf("1 core: %v, 3 cores: %v", one.Counts, three.Counts)
+	}
+	total := 0
+	for _, n := range three.Counts {
+		total += n
+	}
+	if total != 3000 || len(three.Counts) != 4 {
+		t.Errorf("counts %v", three.Counts)
 	}
 }

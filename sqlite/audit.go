@@ -21,7 +21,7 @@ func (db *DB) AppendAudit(ctx context.Context, rec *qguard.AuditRecord, encode f
 	if err != nil {
 		return 0, err
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := db.txQueryRow(ctx, tx, "SELECT COALESCE(MAX(idx) + 1, 0) FROM audit_log").Scan(&rec.Index); err != nil {
 			return err
 		}

@@ -3,18 +3,29 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/qguard/qguard"
 )
 
-// spentQuery sums reservations of one scope's name for a day; settled
-// selects reserved (0) or settled (1) amounts.
-var spentQuery = map[string]string{
-	qguard.ScopeUser:    "SELECT COALESCE(SUM(amount), 0) FROM reservations WHERE user_name = ? AND day = ?",
-	qguard.ScopeProject: "SELECT COALESCE(SUM(amount), 0) FROM reservations WHERE project = ? AND day = ?",
+var scopes = map[string]bool{qguard.ScopeUser: true, qguard.ScopeProject: true}
+
+// addSpend adds to the running totals of a reservation's user and project.
+func (db *DB) addSpend(ctx context.Context, tx *sql.Tx, user, project, day string, reserved, settled int64) error {
+	for _, k := range [...]struct{ scope, name string }{{qguard.ScopeUser, user}, {qguard.ScopeProject, project}} {
+		_, err := db.txExec(ctx, tx, `INSERT INTO budget_spend (scope, name, day, reserved, settled) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (scope, name, day) DO UPDATE SET reserved = reserved + excluded.reserved, settled = settled + excluded.settled`,
+			k.scope, k.name, day, reserved, settled)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+const spendQuery = "SELECT reserved, settled FROM budget_spend WHERE scope = ? AND name = ? AND day = ?"
 
 // Reserve records r if it fits every limit, in one write transaction (BEGIN
 // IMMEDIATE), so concurrent reservations cannot both see the same headroom.
@@ -26,21 +37,22 @@ func (db *DB) Reserve(ctx context.Context, r qguard.Reservation, limits []qguard
 		return qguard.Errorf(qguard.EINVALID, "a reservation cannot be negative")
 	}
 	for _, l := range limits {
-		if _, ok := spentQuery[l.Scope]; !ok {
+		if !scopes[l.Scope] {
 			return qguard.Errorf(qguard.EINVALID, "unknown budget scope %q", l.Scope)
 		}
 	}
 	amount := micro(r.Amount)
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		for _, l := range limits {
 			if l.Daily < 0 {
 				continue
 			}
-			var spent int64
-			if err := db.txQueryRow(ctx, tx, spentQuery[l.Scope], l.Name, r.Day).Scan(&spent); err != nil {
+			var reserved, settled int64
+			err := db.txQueryRow(ctx, tx, spendQuery, l.Scope, l.Name, r.Day).Scan(&reserved, &settled)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
-			if limit := micro(l.Daily); spent+amount > limit {
+			if spent := reserved + settled; spent+amount > micro(l.Daily) {
 				return qguard.Errorf(qguard.EBUDGETEXCEEDED,
 					"daily budget of %s %s exceeded: $%.2f of $%.2f already spent or reserved on %s, this job needs $%.2f",
 					l.Scope, l.Name, dollars(spent), l.Daily, r.Day, r.Amount)
@@ -51,50 +63,68 @@ func (db *DB) Reserve(ctx context.Context, r qguard.Reservation, limits []qguard
 		if isConflict(err) {
 			return qguard.Errorf(qguard.ECONFLICT, "job %s already has a reservation", r.JobID)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return db.addSpend(ctx, tx, r.User, r.Project, r.Day, amount, 0)
 	})
 }
 
-// Settle replaces a job's reservation by its actual cost.
+// reservation reads a job's reservation inside tx.
+func (db *DB) reservation(ctx context.Context, tx *sql.Tx, jobID string) (user, project, day string, amount int64, settled bool, err error) {
+	err = db.txQueryRow(ctx, tx, "SELECT user_name, project, day, amount, settled FROM reservations WHERE job_id = ?", jobID).
+		Scan(&user, &project, &day, &amount, &settled)
+	return user, project, day, amount, settled, notFound(err, "job %s has no reservation", jobID)
+}
+
+// Settle replaces a job's reservation by its actual cost; settling again
+// replaces the settled cost.
 func (db *DB) Settle(ctx context.Context, jobID string, actual float64) error {
 	if actual < 0 {
 		return qguard.Errorf(qguard.EINVALID, "a cost cannot be negative")
 	}
-	res, err := db.exec(ctx, "UPDATE reservations SET amount = ?, settled = 1 WHERE job_id = ?", micro(actual), jobID)
-	if err != nil {
-		return err
-	}
-	return affected(res, "job %s has no reservation", jobID)
+	cost := micro(actual)
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		user, project, day, amount, settled, err := db.reservation(ctx, tx, jobID)
+		if err != nil {
+			return err
+		}
+		if _, err := db.txExec(ctx, tx, "UPDATE reservations SET amount = ?, settled = 1 WHERE job_id = ?", cost, jobID); err != nil {
+			return err
+		}
+		if settled {
+			return db.addSpend(ctx, tx, user, project, day, 0, cost-amount)
+		}
+		return db.addSpend(ctx, tx, user, project, day, -amount, cost)
+	})
 }
 
 // Release drops the unsettled reservation of a job; ENOTFOUND when there is
 // none, ECONFLICT when it is already settled.
 func (db *DB) Release(ctx context.Context, jobID string) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		var settled bool
-		err := db.txQueryRow(ctx, tx, "SELECT settled FROM reservations WHERE job_id = ?", jobID).Scan(&settled)
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		user, project, day, amount, settled, err := db.reservation(ctx, tx, jobID)
 		if err != nil {
-			return notFound(err, "job %s has no reservation", jobID)
+			return err
 		}
 		if settled {
 			return qguard.Errorf(qguard.ECONFLICT, "job %s is settled; its cost cannot be released", jobID)
 		}
-		_, err = db.txExec(ctx, tx, "DELETE FROM reservations WHERE job_id = ?", jobID)
-		return err
+		if _, err := db.txExec(ctx, tx, "DELETE FROM reservations WHERE job_id = ?", jobID); err != nil {
+			return err
+		}
+		return db.addSpend(ctx, tx, user, project, day, -amount, 0)
 	})
 }
 
 // Spent returns the money reserved and settled for one scope on one day.
 func (db *DB) Spent(ctx context.Context, scope, name, day string) (qguard.Spend, error) {
-	col := map[string]string{qguard.ScopeUser: "user_name", qguard.ScopeProject: "project"}[scope]
-	if col == "" {
+	if !scopes[scope] {
 		return qguard.Spend{}, qguard.Errorf(qguard.EINVALID, "unknown budget scope %q", scope)
 	}
 	var reserved, settled int64
-	err := db.queryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN settled = 0 THEN amount END), 0),
-		COALESCE(SUM(CASE WHEN settled = 1 THEN amount END), 0) FROM reservations WHERE `+col+` = ? AND day = ?`, name, day).
-		Scan(&reserved, &settled)
-	if err != nil {
+	err := db.queryRow(ctx, spendQuery, scope, name, day).Scan(&reserved, &settled)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return qguard.Spend{}, err
 	}
 	return qguard.Spend{Scope: scope, Name: name, Day: day, Reserved: dollars(reserved), Settled: dollars(settled)}, nil
@@ -102,7 +132,7 @@ func (db *DB) Spent(ctx context.Context, scope, name, day string) (qguard.Spend,
 
 // SetBudgetLimit creates or replaces a limit.
 func (db *DB) SetBudgetLimit(ctx context.Context, l qguard.BudgetLimit) error {
-	if _, ok := spentQuery[l.Scope]; !ok {
+	if !scopes[l.Scope] {
 		return qguard.Errorf(qguard.EINVALID, "unknown budget scope %q", l.Scope)
 	}
 	_, err := db.exec(ctx, `INSERT INTO budget_limits (scope, name, daily) VALUES (?, ?, ?)

@@ -20,7 +20,7 @@ func (db *DB) AddSecurityEvent(ctx context.Context, e *qguard.SecurityEvent, ded
 		return false, err
 	}
 	added := false
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if e.DedupKey != "" {
 			var n int
 			err := db.txQueryRow(ctx, tx, "SELECT COUNT(*) FROM security_events WHERE dedup_key = ? AND time >= ?", e.DedupKey, nanos(dedupSince)).Scan(&n)

@@ -123,7 +123,7 @@ func (db *DB) ClaimJobs(ctx context.Context, owner string, n int, until time.Tim
 	}
 	now := nanos(time.Now())
 	var jobs []*qguard.Job
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := db.txQuery(ctx, tx, `SELECT `+jobColumns+` FROM jobs
 			WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)
 			ORDER BY created_at, seq LIMIT ?`, now, owner, n)

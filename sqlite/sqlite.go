@@ -57,10 +57,15 @@ var _ qguard.Store = (*DB)(nil)
 // DB is a qguard store in one SQLite database file.
 type DB struct {
 	path string
-	w    *sql.DB // exactly one connection: the writer
+	w    *sql.DB // exactly one connection, used by the writer goroutine only
 	r    *sql.DB // read-only connections
 	ws   stmtCache
 	rs   stmtCache
+
+	ops       chan *writeOp // unbuffered: waiting senders are the queue
+	stop      chan struct{} // closed by Close
+	stopped   chan struct{} // closed when the writer goroutine has returned
+	closeOnce sync.Once
 }
 
 type options struct {
@@ -107,15 +112,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{path: path, w: w}
+	db := &DB{path: path, w: w, ops: make(chan *writeOp), stop: make(chan struct{}), stopped: make(chan struct{})}
 	db.ws.db = w
+	go db.writer()
 	if err := db.migrate(ctx); err != nil {
-		w.Close()
+		db.Close()
 		return nil, err
 	}
 	r, err := sql.Open("sqlite", path+"?_pragma=query_only(1)&"+common)
 	if err != nil {
-		w.Close()
+		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	n := max(4, 2*runtime.GOMAXPROCS(0))
@@ -184,8 +190,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
+// Close waits for queued writes to finish and closes the database.
+// Writes after Close fail.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { close(db.stop) })
+	<-db.stopped
 	db.ws.close()
 	db.rs.close()
 	var errs []error
@@ -221,6 +230,11 @@ func (db *DB) migrate(ctx context.Context) error {
 		ms = append(ms, migration{v, name})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return fmt.Errorf("migrations %s and %s have the same version", ms[i-1].name, ms[i].name)
+		}
+	}
 	var current int
 	if err := db.w.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -236,7 +250,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = db.write(ctx, func(tx *sql.Tx) error {
+		err = db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
@@ -258,23 +272,116 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// write runs fn in a write transaction (BEGIN IMMEDIATE on the one write
-// connection) and commits it when fn returns nil.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+// maxBatch bounds how many queued writes share one transaction.
+const maxBatch = 128
+
+// writeOp is one write waiting for the writer goroutine.
+type writeOp struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	done chan error
+}
+
+var errClosed = errors.New("sqlite: database closed")
+
+// write runs fn in a write transaction and returns once that transaction
+// has committed (or fn failed and its changes were undone).
+//
+// Writes go through one goroutine that commits them in batches (group
+// commit): the writes queued while one transaction commits all go into the
+// next transaction, each inside its own SAVEPOINT so that one failing write
+// undoes only itself. With synchronous=FULL this shares one fsync among the
+// batch, which is what lets many concurrent requests be durable without
+// waiting for one fsync each. fn gets a context that is not cancelled: an
+// interrupted statement would roll back the whole batch, so cancellation
+// is only honoured before fn starts.
+func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.ops <- op:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-db.stop:
+		return errClosed
 	}
-	err = fn(tx)
-	if err != nil {
-		tx.Rollback()
-	} else if err = tx.Commit(); err != nil {
-		err = fmt.Errorf("commit: %w", err)
+	// Wait even if ctx ends now: the write may already be committed.
+	return <-op.done
+}
+
+// writer runs queued writes in batches until Close.
+func (db *DB) writer() {
+	defer close(db.stopped)
+	for {
+		var first *writeOp
+		select {
+		case first = <-db.ops:
+		case <-db.stop:
+			return
+		}
+		batch := []*writeOp{first}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case op := <-db.ops:
+				batch = append(batch, op)
+			default:
+				break drain
+			}
+		}
+		db.runBatch(batch)
 	}
-	// The write connection is free again: prepare what the transaction ran
-	// unprepared.
+}
+
+// runBatch runs ops in one transaction and reports each op's outcome.
+func (db *DB) runBatch(ops []*writeOp) {
+	ctx := context.Background()
+	errs := make([]error, len(ops))
+	fatal := func() error {
+		tx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		single := len(ops) == 1
+		for i, op := range ops {
+			if err := op.ctx.Err(); err != nil {
+				errs[i] = err
+				continue
+			}
+			if single { // no savepoint needed: a failure rolls back the transaction
+				if errs[i] = op.fn(ctx, tx); errs[i] != nil {
+					tx.Rollback()
+					return nil
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+				tx.Rollback()
+				return err
+			}
+			if errs[i] = op.fn(ctx, tx); errs[i] != nil {
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO op"); err != nil {
+					tx.Rollback()
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE op"); err != nil {
+				tx.Rollback()
+				return err
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}()
+	for i, op := range ops {
+		if fatal != nil && errs[i] == nil {
+			errs[i] = fatal
+		}
+		op.done <- errs[i]
+	}
+	// The write connection is free: prepare what the batch ran unprepared.
 	db.ws.prepareMissed(ctx)
-	return err
 }
 
 // stmtCache prepares each query once per database handle.
@@ -317,15 +424,25 @@ func (c *stmtCache) prepareMissed(ctx context.Context) {
 	}
 }
 
+// get returns the prepared statement for query, preparing it on a miss.
+// The lock is not held while preparing: preparing waits for a connection,
+// and a transaction holding the writer's connection may need the lock.
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.m[query]; ok {
+	s, ok := c.m[query]
+	c.mu.Unlock()
+	if ok {
 		return s, nil
 	}
 	s, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.m[query]; ok { // prepared meanwhile by another goroutine
+		s.Close()
+		return prev, nil
 	}
 	if c.m == nil {
 		c.m = make(map[string]*sql.Stmt)
@@ -370,7 +487,7 @@ func (db *DB) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any
 // exec runs one prepared write statement in its own transaction.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var res sql.Result
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		res, err = db.txExec(ctx, tx, query, args...)
 		return err

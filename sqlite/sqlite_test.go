@@ -1,6 +1,8 @@
 package sqlite_test
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -112,6 +114,25 @@ func TestSynchronousNormal(t *testing.T) {
 	defer db.Close()
 	if err := db.CreateUser(t.Context(), &qguard.User{Name: "alice", Role: qguard.RoleAdmin}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestWriteCancelledOrClosed(t *testing.T) {
+	db := openAt(t, filepath.Join(t.TempDir(), "qguard.db"))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if err := db.CreateUser(ctx, &qguard.User{Name: "alice", Role: qguard.RoleAdmin}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("write with a cancelled context: %v", err)
+	}
+	if _, err := db.UserByName(t.Context(), "alice"); qguard.ErrorCode(err) != qguard.ENOTFOUND {
+		t.Fatalf("a cancelled write was stored: %v", err)
+	}
+	db.Close()
+	if err := db.CreateUser(t.Context(), &qguard.User{Name: "bob", Role: qguard.RoleAdmin}); err == nil {
+		t.Fatal("write after Close succeeded")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
 	}
 }
 

@@ -91,7 +91,7 @@ func (db *DB) UpdateUser(ctx context.Context, u *qguard.User) error {
 // DeleteUser deletes a user and revokes its keys and sessions.
 func (db *DB) DeleteUser(ctx context.Context, id int64) error {
 	now := nanos(time.Now())
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := db.txExec(ctx, tx, "DELETE FROM users WHERE id = ?", id)
 		if err != nil {
 			return err
@@ -164,7 +164,7 @@ func (db *DB) APIKeys(ctx context.Context, userID int64) ([]*qguard.APIKey, erro
 // RevokeAPIKey revokes a key and the sessions issued for it. Revoking a
 // revoked key keeps the first revocation time.
 func (db *DB) RevokeAPIKey(ctx context.Context, id int64, at time.Time) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := db.txQueryRow(ctx, tx, "SELECT COUNT(*) FROM api_keys WHERE id = ?", id).Scan(&n); err != nil {
 			return err
@@ -223,7 +223,7 @@ func (db *DB) SessionByHash(ctx context.Context, hash []byte) (*qguard.Session, 
 
 // RevokeSession revokes a session; revoking it again keeps the first time.
 func (db *DB) RevokeSession(ctx context.Context, id int64, at time.Time) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
+	return db.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := db.txQueryRow(ctx, tx, "SELECT COUNT(*) FROM sessions WHERE id = ?", id).Scan(&n); err != nil {
 			return err

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/qguard/qguard"
 
 	"github.com/qguard/qguard/config"
 	"github.com/spf13/cobra"
@@ -23,6 +26,23 @@ type app struct {
 
 	log *slog.Logger
 	cfg *config.Config // loaded lazily by config()
+
+	hooks testHooks
+}
+
+// testHooks let in-process tests reach parts that a real run never
+// replaces: the clock, the store, extra providers.
+type testHooks struct {
+	clock     qguard.Clock
+	wrapStore func(qguard.Store) qguard.Store
+	providers []qguard.Provider
+}
+
+func (a *app) now() time.Time {
+	if a.hooks.clock != nil {
+		return a.hooks.clock()
+	}
+	return time.Now()
 }
 
 func (a *app) flags(root *cobra.Command) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -40,7 +41,7 @@ checkpoints prove it was not rewritten. Keep a copy of audit.pub (the verifier k
 checkpoints from "qguard audit checkpoint" outside this machine: with them, "qguard audit
 verify --checkpoint FILE" catches a rewritten history even if the database and home were changed.`,
 	}
-	cmd.AddCommand(newAuditVerifyCmd(a), newAuditCheckpointCmd(a), newAuditReportCmd(a), newAuditExportCmd(a))
+	cmd.AddCommand(newAuditVerifyCmd(a), newAuditCheckpointCmd(a), newAuditReportCmd(a), newAuditExportCmd(a), newAuditNoteCmd(a))
 	return cmd
 }
 
@@ -103,15 +104,13 @@ without gaps, rebuild the Merkle tree and check the latest signed checkpoint aga
 --checkpoint FILE (a checkpoint printed earlier by "qguard audit checkpoint" and kept elsewhere)
 also prove that today's log extends it. Only the public key is needed: audit.pub in the home,
 or --key FILE. Exit 0 when the log is intact, 1 when it was tampered with (naming the first bad
-record or the broken checkpoint), 2 on other errors.`,
+record or the broken checkpoint) or cannot be read, 2 when the store, key or checkpoint file
+cannot be opened.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			verifier, err := a.auditVerifier(keyFile)
-			if err != nil {
-				return err
-			}
 			var opts audit.VerifyOptions
+			var err error
 			if checkpointFile != "" {
 				if opts.Saved, err = os.ReadFile(checkpointFile); err != nil {
 					return fmt.Errorf("read --checkpoint: %w", err)
@@ -126,19 +125,34 @@ record or the broken checkpoint), 2 on other errors.`,
 			if err != nil {
 				return err
 			}
+			verifier, err := a.auditVerifier(keyFile)
+			if err != nil {
+				// A fresh home: nothing recorded, so no key yet either.
+				if _, _, cpErr := st.LatestCheckpoint(ctx); size == 0 && opts.Saved == nil && keyFile == "" && qguard.ErrorCode(cpErr) == qguard.ENOTFOUND {
+					if a.json {
+						return a.printJSON(cmd, map[string]any{"ok": true, "records": 0})
+					}
+					fmt.Fprintln(cmd.OutOrStdout(), "ok: the audit log is empty")
+					return nil
+				}
+				return err
+			}
 			var done func()
 			opts.Progress, done = progress(cmd, size, "verifying")
 			rep, err := audit.Verify(ctx, st, verifier, opts)
 			done()
-			var ve *audit.VerifyError
-			if errors.As(err, &ve) {
-				if a.json {
-					a.printJSON(cmd, map[string]any{"ok": false, "index": ve.Index, "checkpoint": ve.Checkpoint, "reason": ve.Reason, "error": ve.Error()})
-				}
-				return denied(fmt.Errorf("audit log verification failed: %w", ve))
-			}
 			if err != nil {
-				return err
+				// Any failure, tampering or a log that cannot be read, means
+				// the log is not verified: exit 1.
+				if a.json {
+					out := map[string]any{"ok": false, "error": err.Error()}
+					var ve *audit.VerifyError
+					if errors.As(err, &ve) {
+						out["index"], out["checkpoint"], out["reason"] = ve.Index, ve.Checkpoint, ve.Reason
+					}
+					a.printJSON(cmd, out)
+				}
+				return denied(fmt.Errorf("audit log verification failed: %w", err))
 			}
 			if a.json {
 				return a.printJSON(cmd, struct {
@@ -322,4 +336,44 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 		return now.Add(-d), nil
 	}
 	return time.Time{}, fmt.Errorf("--since %q: want RFC 3339 (2026-12-01T00:00:00Z), a date (2026-12-01) or a duration (24h)", s)
+}
+
+func newAuditNoteCmd(a *app) *cobra.Command {
+	var resource string
+	cmd := &cobra.Command{
+		Use:   "note TEXT",
+		Short: "Record an operator's note in the audit log (unlocks the vault)",
+		Long: `Append an "audit.note" record by cli:<os user> with TEXT as its reason, for events
+that happened outside qguard (a credential rotated at the provider, an incident ticket), and
+sign a checkpoint (the vault is unlocked for the key). Do not put secrets in TEXT: notes are
+stored in clear.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			idx, err := a.appendAudit(ctx, st, qguard.AuditRecord{Action: "audit.note", Resource: resource, Reason: args[0]})
+			if err != nil {
+				return err
+			}
+			if a.json {
+				return a.printJSON(cmd, map[string]int64{"index": idx})
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "recorded as audit record %d\n", idx)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&resource, "resource", "", "what the note is about (e.g. provider:ibm)")
+	return cmd
+}
+
+// cliActor names the person running the CLI in audit records.
+func cliActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli:unknown"
 }

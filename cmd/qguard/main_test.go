@@ -8,6 +8,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// Tests that need a separate qguard process (kill -9, replicas)
+	// re-execute this binary with QGUARD_TEST_AS_MAIN=1.
+	if os.Getenv("QGUARD_TEST_AS_MAIN") == "1" {
+		os.Exit(run(os.Args[1:]))
+	}
 	testscript.Main(m, map[string]func(){
 		"qguard": func() { os.Exit(run(os.Args[1:])) },
 	})

@@ -15,7 +15,6 @@ import (
 
 	"github.com/qguard/qguard"
 	"github.com/qguard/qguard/monitor"
-	"github.com/qguard/qguard/monitor/alert"
 	"github.com/qguard/qguard/monitor/tail"
 	"github.com/spf13/cobra"
 )
@@ -41,10 +40,6 @@ the file (or standard input) to the end and exits.`,
 			if err != nil {
 				return err
 			}
-			set, err := monitor.LoadRules(cfg.Monitor)
-			if err != nil {
-				return errors.Join(err, errors.New("hint: fix monitor.rules in config.yaml"))
-			}
 			ctx := cmd.Context()
 			var store qguard.EventStore
 			if !noStore {
@@ -55,16 +50,15 @@ the file (or standard input) to the end and exits.`,
 				defer st.Close()
 				store = st
 			}
-			disp, err := alert.New(alert.Options{Config: cfg.Monitor.Alerts, Redact: set.RedactString, Log: a.log})
+			mon, disp, err := monitor.Setup(cfg.Monitor, store, nil, a.log, nil)
 			if err != nil {
-				return err
+				return errors.Join(err, errors.New("hint: fix the monitor section of config.yaml"))
 			}
 			defer func() {
 				ctx, cancel := context.WithTimeout(context.Background(), cfg.Monitor.Alerts.Timeout*time.Duration(cfg.Monitor.Alerts.Retries+1))
 				defer cancel()
 				disp.Close(ctx)
 			}()
-			mon := monitor.New(cfg.Monitor, store, disp, nil, nil)
 			source := args[0]
 			out := cmd.OutOrStdout()
 			handle := func(line []byte) error {

@@ -109,12 +109,12 @@ Exit status: 0 allowed, 1 denied, 2 error.`,
 // lookupUser finds a user in the store, for their role and project.
 func (a *app) lookupUser(cmd *cobra.Command, name string) (*qguard.User, error) {
 	ctx := cmd.Context()
-	st, err := a.openStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	u, err := st.UserByName(ctx, name)
+	var u *qguard.User
+	err := a.withStore(ctx, func(st qguard.Store) error {
+		var err error
+		u, err = st.UserByName(ctx, name)
+		return err
+	})
 	if qguard.ErrorCode(err) == qguard.ENOTFOUND {
 		return nil, fmt.Errorf("no user %q (see qguard users list)\nhint: pass --role ROLE to check a role instead", name)
 	}

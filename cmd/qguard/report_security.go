@@ -24,6 +24,13 @@ var reportParent = &cobra.Command{
 
 func init() {
 	register(func(a *app) *cobra.Command {
+		// Replace a security command left by an earlier root (tests build
+		// several), so that it uses this root's app.
+		for _, c := range reportParent.Commands() {
+			if c.Name() == "security" {
+				reportParent.RemoveCommand(c)
+			}
+		}
 		reportParent.AddCommand(newReportSecurityCmd(a))
 		return reportParent
 	})

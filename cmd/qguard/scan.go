@@ -62,6 +62,13 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
 					}
 					defer f.Close()
 					r, source = f, name
+					if fi, err := f.Stat(); err == nil {
+						add, finish := progress(cmd, fi.Size(), "scanning "+name)
+						defer finish()
+						if add != nil {
+							r = &progressReader{r: f, add: add}
+						}
+					}
 				}
 				st, err := set.Scan(cmd.Context(), r, source, func(f rules.Finding) error {
 					if threshold >= 0 && rules.SeverityRank(f.Severity) >= threshold {
@@ -104,16 +111,32 @@ Exit status: 0 when nothing at or above --fail-on was found, 1 when something wa
 
 // scanRules loads --rules, else the configured rules, else the built-ins.
 func (a *app) scanRules(file string) (*rules.Set, error) {
-	if file != "" {
-		return rules.LoadFile(file)
-	}
 	cfg, err := a.config()
 	if err != nil {
 		return nil, err
 	}
-	set, err := monitor.LoadRules(cfg.Monitor)
+	mc := cfg.Monitor
+	if file != "" {
+		mc.Rules = file
+	}
+	set, err := monitor.LoadRules(mc)
+	if file != "" && err != nil {
+		return nil, err
+	}
 	if err != nil {
 		return nil, errors.Join(err, errors.New("hint: fix monitor.rules in config.yaml or pass --rules"))
 	}
 	return set, nil
+}
+
+// progressReader advances a progress bar as it is read.
+type progressReader struct {
+	r   io.Reader
+	add func(int)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.add(n)
+	return n, err
 }

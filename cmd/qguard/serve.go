@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,6 +19,8 @@ import (
 	"github.com/qguard/qguard/cost"
 	"github.com/qguard/qguard/gateway"
 	"github.com/qguard/qguard/metrics"
+	"github.com/qguard/qguard/monitor"
+	"github.com/qguard/qguard/monitor/alert"
 	"github.com/qguard/qguard/policy"
 	"github.com/qguard/qguard/provider"
 	"github.com/qguard/qguard/provider/local"
@@ -92,6 +95,7 @@ type gatewayParts struct {
 	audit     *audit.Log
 	server    *gateway.Server
 	stopAudit context.CancelFunc
+	alerts    *alert.Dispatcher
 }
 
 // Close stops background work and closes the store.
@@ -100,6 +104,7 @@ func (g *gatewayParts) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := g.audit.Close(ctx)
+	g.alerts.Close(ctx)
 	return errors.Join(err, g.store.Close())
 }
 
@@ -135,6 +140,9 @@ func (a *app) openGateway(ctx context.Context, out, errOut io.Writer) (*gatewayP
 	if err != nil {
 		return nil, err
 	}
+	if a.hooks.wrapStore != nil {
+		store = a.hooks.wrapStore(store)
+	}
 	g := &gatewayParts{cfg: cfg, vault: v, store: store, storeKind: kind}
 	ok := false
 	defer func() {
@@ -159,15 +167,26 @@ func (a *app) openGateway(ctx context.Context, out, errOut io.Writer) (*gatewayP
 	if err != nil {
 		return nil, err
 	}
-	authn := auth.New(store, cfg.Auth, time.Now)
+	authn := auth.New(store, cfg.Auth, a.now)
 	m := metrics.New()
 	prices := cost.FromConfig(cfg.Costs)
 	providers := []qguard.Provider{local.New(cfg.Simulator.MaxQubits, cfg.Simulator.MaxShots, prices.Price(qguard.Device{ID: "local:statevector", Provider: "local"}))}
+	providers = append(providers, a.hooks.providers...)
 	registry := provider.NewRegistry(cfg.Providers.DeviceCacheTTL, prices.Price, a.log, providers...)
 
+	mon, alerts, err := monitor.Setup(cfg.Monitor, store, m, a.log, a.now)
+	if err != nil {
+		return nil, err
+	}
+	g.alerts = alerts
+
 	srv, err := gateway.New(gateway.Deps{
-		Config: cfg, Store: store, Auth: authn, Policy: policyAdapter{pol}, Audit: alog, Devices: registry,
-		Sealer: sealer, Metrics: m, Log: a.log, Clock: time.Now,
+		Monitor: mon,
+		Config:  cfg, Store: store, Auth: authn, Policy: policyAdapter{pol}, Audit: alog, Devices: registry,
+		Sealer: sealer, Metrics: m, Log: a.log, Clock: a.now,
+		AuditReport: func(r *http.Request, since time.Time) (any, error) {
+			return audit.Summarize(r.Context(), store, store, since, a.now())
+		},
 		Estimate: func(d qguard.Device, shots int, p *gateway.Program) float64 {
 			return prices.Estimate(d, shots, cost.FromCircuit(p.Metrics))
 		},

@@ -28,6 +28,7 @@ import (
 	"github.com/qguard/qguard"
 	"github.com/qguard/qguard/config"
 	"github.com/qguard/qguard/metrics"
+	"github.com/qguard/qguard/monitor/rules"
 )
 
 // MaxSamples is how many events one alert lists; Count has the total.
@@ -139,9 +140,10 @@ func NewWithSenders(opts Options, senders ...Sender) *Dispatcher {
 }
 
 // Dispatch queues ev on every channel without blocking; events below the
-// minimum severity are ignored, and a full queue drops the event.
+// minimum severity are ignored, and a full queue drops the event. A nil
+// Dispatcher discards events.
 func (d *Dispatcher) Dispatch(ev qguard.SecurityEvent) {
-	if rank(ev.Severity) < d.minRank {
+	if d == nil || rank(ev.Severity) < d.minRank {
 		return
 	}
 	select {
@@ -162,6 +164,9 @@ func (d *Dispatcher) Dispatch(ev qguard.SecurityEvent) {
 // Close stops accepting events, sends what is queued and grouped (ignoring
 // the group wait but not retries), and returns when done or when ctx ends.
 func (d *Dispatcher) Close(ctx context.Context) error {
+	if d == nil {
+		return nil
+	}
 	d.once.Do(func() { close(d.closed) })
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
@@ -355,19 +360,8 @@ func (c *channel) deliver(ctx context.Context, a *Alert) error {
 	return err
 }
 
-func rank(sev string) int {
-	switch sev {
-	case qguard.SeverityLow:
-		return 0
-	case qguard.SeverityMedium:
-		return 1
-	case qguard.SeverityHigh:
-		return 2
-	case qguard.SeverityCritical:
-		return 3
-	}
-	return 0
-}
+// rank orders severities; an unknown severity ranks below low.
+func rank(sev string) int { return rules.SeverityRank(sev) }
 
 // scrub drops the URL from an HTTP client error: webhook URLs are secrets.
 func scrub(err error) error {

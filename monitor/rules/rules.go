@@ -4,8 +4,8 @@
 // that runs an Aho–Corasick keyword prefilter before any regular expression.
 //
 // Findings never hold a secret in clear: [Finding.Secret] is masked and
-// [Finding.Fingerprint] is a keyed hash that lets repeated leaks of one
-// secret be grouped without revealing it.
+// [Finding.Fingerprint] is a keyed hash (see [Set.SetFingerprintKey]) that
+// lets repeated leaks of one secret be grouped without revealing it.
 package rules
 
 import (
@@ -170,7 +170,7 @@ func Parse(data []byte) (*Set, error) {
 }
 
 func compile(f *file) (*Set, error) {
-	s := &Set{fpKey: randomKey()}
+	s := &Set{fpKey: []byte(defaultFingerprintKey)}
 	if len(f.Rules) > math.MaxUint16 {
 		return nil, fmt.Errorf("too many rules (%d)", len(f.Rules))
 	}

@@ -159,6 +159,29 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+func TestTeamConfig(t *testing.T) {
+	s, err := LoadFile("testdata/team.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		line, source string
+		want         int
+	}{
+		{"DWAVE_KEY=DEV-3fa9c1e07b2d48e5a6f1c9d03b7e2a4f8c5d1e9a", "app.log", 1},
+		{"sandbox DWAVE_KEY=DEV-3fa9c1e07b2d48e5a6f1c9d03b7e2a4f8c5d1e9a", "fixtures/a.log", 0}, // AND allowlist: both hold
+		{"sandbox DWAVE_KEY=DEV-3fa9c1e07b2d48e5a6f1c9d03b7e2a4f8c5d1e9a", "app.log", 1},        // only one holds
+		{"X-API-Key: Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdo", "app.log", 1},
+		{"X-API-Key: Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdo", "pkg/testdata/x.log", 0}, // global path allowlist
+		{"x-api-key: dummyZm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFi", "app.log", 0},               // global match allowlist
+		{"Authorization: Bearer Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdo", "app.log", 0}, // disabled rule
+	} {
+		if got := len(s.ScanLine([]byte(tc.line), tc.source, 1)); got != tc.want {
+			t.Errorf("%q from %s: %d findings, want %d", tc.line, tc.source, got, tc.want)
+		}
+	}
+}
+
 func TestJSONField(t *testing.T) {
 	line := `{"a":1,"req":{"headers":{"authorization":"apiKey SECRET"}},"env":["X=1","TOKEN=SECRET2"]}`
 	for _, tc := range []struct{ needle, want string }{
@@ -206,6 +229,11 @@ func FuzzLoad(f *testing.F) {
 
 func FuzzScanLine(f *testing.F) {
 	s := Builtin()
+	for i, r := range readCorpus(f) {
+		if i%20 == 0 {
+			f.Add([]byte(r.Line))
+		}
+	}
 	f.Add([]byte(`{"msg":"x","token":"Vq7pL2zRk9sWx4abQ"}`))
 	f.Add([]byte(`Authorization: apiKey 7fKq2LmZx9Rt4VbN8cWp3YdJ6hGs1TeA`))
 	f.Add([]byte(`{"a":[{"b":"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx8z3nQ2Lk5m"}]}`))

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"math/bits"
@@ -22,7 +21,7 @@ type Finding struct {
 	End         int     `json:"end"`             // byte column just after the secret
 	Field       string  `json:"field,omitempty"` // JSON path of the value holding it, for JSON lines
 	Secret      string  `json:"secret"`          // masked
-	Fingerprint string  `json:"fingerprint"`     // keyed hash of the secret, stable for one Set
+	Fingerprint string  `json:"fingerprint"`     // keyed hash of the secret: equal secrets, equal fingerprints
 	Entropy     float64 `json:"entropy"`
 }
 
@@ -257,16 +256,14 @@ func (s *Set) fingerprint(secret string) string {
 	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
-// SetFingerprintKey sets the HMAC key of fingerprints (random by default,
-// so fingerprints are stable only within one process unless this is set).
-func (s *Set) SetFingerprintKey(key []byte) { s.fpKey = slices.Clone(key) }
+// defaultFingerprintKey makes fingerprints stable across processes, so that
+// a leak seen again after a restart is recognised. With this public key a
+// fingerprint lets someone confirm a guess of a low-entropy secret; set a
+// private key (monitor.fingerprint_key) to prevent that.
+const defaultFingerprintKey = "qguard secret fingerprint v1"
 
-func randomKey() []byte {
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		panic(err)
-	}
-	return k
-}
+// SetFingerprintKey sets the HMAC key of fingerprints. Call it before the
+// Set is used concurrently.
+func (s *Set) SetFingerprintKey(key []byte) { s.fpKey = slices.Clone(key) }
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
