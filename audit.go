@@ -53,6 +53,7 @@ type AuditStore interface {
 	// SaveCheckpoint stores a signed checkpoint (note format) for a tree
 	// size; LatestCheckpoint returns the one with the largest size, or
 	// ENOTFOUND.
+	// The first checkpoint saved for a size is kept.
 	SaveCheckpoint(ctx context.Context, size int64, note []byte) error
 	LatestCheckpoint(ctx context.Context) (size int64, note []byte, err error)
 }

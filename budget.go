@@ -48,7 +48,13 @@ type BudgetStore interface {
 	// Settle replaces the job's reservation by its actual cost.
 	Settle(ctx context.Context, jobID string, actual float64) error
 	// Release drops the reservation of a job that never ran.
+	// ENOTFOUND when the job has no reservation, ECONFLICT when it is
+	// settled.
 	Release(ctx context.Context, jobID string) error
+	// ReleaseOrphans releases unsettled reservations made before before
+	// that have no job: the replica that made them died between reserving
+	// and creating the job. It returns how many it released.
+	ReleaseOrphans(ctx context.Context, before time.Time) (int, error)
 	Spent(ctx context.Context, scope, name, day string) (Spend, error)
 
 	SetBudgetLimit(ctx context.Context, l BudgetLimit) error

@@ -55,6 +55,7 @@ type Store interface {
 	BudgetStore
 	AuditStore
 	EventStore
+	BlobStore
 	// Ping reports whether the store is usable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error

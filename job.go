@@ -68,6 +68,8 @@ type JobStore interface {
 	// ClaimJobs leases up to n unfinished jobs whose lease is free or
 	// expired to owner until until, so that each job is followed by one
 	// replica at a time (SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL).
+	// Jobs already leased to owner count as free, so a replica renews its
+	// own leases; jobs come oldest first.
 	ClaimJobs(ctx context.Context, owner string, n int, until time.Time) ([]*Job, error)
 }
 

@@ -64,6 +64,8 @@ type UserStore interface {
 	CreateAPIKey(ctx context.Context, k *APIKey) error // sets ID
 	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
 	APIKeys(ctx context.Context, userID int64) ([]*APIKey, error)
+	// RevokeAPIKey also revokes the sessions issued for the key; revoking
+	// again keeps the first time.
 	RevokeAPIKey(ctx context.Context, id int64, at time.Time) error
 	TouchAPIKey(ctx context.Context, id int64, at time.Time) error
 

@@ -112,6 +112,11 @@ func (s *Server) submitJob(w http.ResponseWriter, r *http.Request) error {
 		CircuitSHA256: sha256Hex(prog.Source), CreatedAt: now, UpdatedAt: now,
 	}
 	job.EstimatedCost = s.estimate(dev, req.Shots, prog)
+	if req.Obfuscate {
+		if err := s.obfuscateProgram(prog, job); err != nil {
+			return err
+		}
+	}
 
 	// Policy: the request with what the user has spent today.
 	day := qguard.Day(now)
@@ -303,6 +308,9 @@ func (s *Server) runInline(ctx context.Context, r InlineRunner, job *qguard.Job,
 // finish records a job's final state: the result sealed, the budget
 // settled (actual cost when the provider gave one) or released.
 func (s *Server) finish(ctx context.Context, job *qguard.Job, status string, res *qguard.Result, msg string) error {
+	if err := s.restoreResult(job, res); err != nil {
+		return err
+	}
 	now := s.now()
 	job.Status, job.Error, job.UpdatedAt, job.FinishedAt = status, msg, now, &now
 	if res != nil {

@@ -19,27 +19,27 @@ import (
 // the obfuscated program's OpenQASM 3 text, so that a job resubmitted
 // from its sealed circuit after a restart runs the same obfuscated circuit
 // that the sealed key restores; job.CircuitSHA256 keeps the digest of what
-// the user sent. restore de-obfuscates a result in place.
+// the user sent; restoreResult de-obfuscates its results.
 //
 // Errors: EINVALIDCIRCUIT for circuits with mid-circuit measurement, reset
 // or if, which cannot be obfuscated.
-func (s *Server) obfuscateProgram(prog *Program, job *qguard.Job) (restore func(*qguard.Result), err error) {
+func (s *Server) obfuscateProgram(prog *Program, job *qguard.Job) error {
 	ob, key, err := obfuscate.Obfuscate(prog.Circuit, obfuscate.Options{})
 	if err != nil {
-		return nil, err
+		return qguard.Errorf(qguard.EINVALIDCIRCUIT, "cannot obfuscate this circuit: %v", err)
 	}
 	kb, err := key.Marshal()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sealed, err := s.Sealer.Seal(kb, "job:"+job.ID+":key")
 	if err != nil {
-		return nil, fmt.Errorf("seal obfuscation key: %w", err)
+		return fmt.Errorf("seal obfuscation key: %w", err)
 	}
 	job.SealedKey, job.Obfuscated = sealed, true
 	prog.Original, prog.Circuit = prog.Circuit, ob
 	prog.Source = []byte(circuit.EmitQASM3(ob))
-	return func(res *qguard.Result) { restoreWith(key, res) }, nil
+	return nil
 }
 
 // restoreResult de-obfuscates res in place with the job's sealed key; it

@@ -22,6 +22,7 @@ type runner struct {
 	grace time.Duration
 	next  map[string]time.Time // per-job back-off
 	tries map[string]int
+	swept time.Time // last release of orphaned reservations
 }
 
 func newRunner(s *Server) *runner {
@@ -50,9 +51,18 @@ func (r *runner) run(ctx context.Context) {
 	}
 }
 
-// round claims a batch of jobs and advances each one.
+// round claims a batch of jobs and advances each one, and now and then
+// releases reservations whose job was never created.
 func (r *runner) round(ctx context.Context) {
 	now := r.s.now()
+	if now.Sub(r.swept) >= min(10*time.Second, r.grace) {
+		r.swept = now
+		if n, err := r.s.Store.ReleaseOrphans(ctx, now.Add(-r.grace)); err != nil {
+			r.s.log.Warn("release orphaned reservations", "error", err)
+		} else if n > 0 {
+			r.s.log.Info("released reservations of jobs that were never created", "count", n)
+		}
+	}
 	jobs, err := r.s.Store.ClaimJobs(ctx, r.owner, 50, now.Add(r.lease))
 	if err != nil {
 		if ctx.Err() == nil {

@@ -140,6 +140,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /v1/security/logs", s.securityLogs, true)
 	handle("GET /v1/security/report", s.securityReport, true)
 	handle("GET /v1/costs", s.costs, true)
+	s.protectRoutes(handle)
 	handle("GET /healthz", s.healthz, false)
 	handle("GET /readyz", s.readyz, false)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))

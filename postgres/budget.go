@@ -234,3 +234,50 @@ func (db *DB) CostSince(ctx context.Context, since time.Time, by string) (map[st
 	}
 	return costs, rows.Err()
 }
+
+// ReleaseOrphans releases unsettled reservations made before before whose
+// job was never created (the replica that reserved died before creating
+// it). Several replicas may sweep at once: each reservation is released by
+// one of them, and counted by that one only.
+func (db *DB) ReleaseOrphans(ctx context.Context, before time.Time) (int, error) {
+	rows, err := db.pool.Query(ctx, `SELECT r.job_id FROM reservations r
+		WHERE NOT r.settled AND r.created_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.job_id)`, before)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, err
+	}
+	released := 0
+	for _, id := range ids {
+		err := db.tx(ctx, func(tx pgx.Tx) error {
+			r, err := lockReservation(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			var hasJob bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)", id).Scan(&hasJob); err != nil {
+				return err
+			}
+			if r.settled || hasJob {
+				return errSkip
+			}
+			if _, err := tx.Exec(ctx, "DELETE FROM reservations WHERE job_id = $1", id); err != nil {
+				return err
+			}
+			return addSpend(ctx, tx, r.user, r.project, r.day, -r.amount, 0)
+		})
+		switch {
+		case err == nil:
+			released++
+		case errors.Is(err, errSkip), qguard.ErrorCode(err) == qguard.ENOTFOUND: // another replica got there first
+		default:
+			return released, err
+		}
+	}
+	return released, nil
+}
+
+// errSkip rolls back a transaction that found nothing to do.
+var errSkip = errors.New("nothing to do")

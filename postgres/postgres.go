@@ -136,7 +136,9 @@ func createSchema(ctx context.Context, cfg *pgx.ConnConfig, schema string) error
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+	// Replicas starting together may race to create it: losing is fine.
+	_, err = conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize())
+	if err != nil && !isConflict(err) && pgCode(err) != "42P06" { // duplicate_schema
 		return fmt.Errorf("create schema %s: %w", schema, err)
 	}
 	return nil

@@ -3,13 +3,14 @@
 //
 // # Concurrency
 //
-// SQLite has one writer at a time. [DB] keeps one write connection, so
-// writers in this process queue in Go instead of spinning on SQLITE_BUSY, and
-// every write transaction starts with BEGIN IMMEDIATE, so that another
-// process (the CLI beside a running server) cannot read-then-write between
-// our read and our write; busy_timeout makes it wait for the lock. Reads use
-// a separate pool of read-only connections and, in WAL mode, run
-// concurrently with the writer.
+// SQLite has one writer at a time. [DB] keeps one write connection, used by
+// one goroutine that commits queued writes in groups (see write): writers
+// in this process queue in Go instead of spinning on SQLITE_BUSY, and a
+// group shares one fsync. Every write transaction starts with BEGIN
+// IMMEDIATE, so that another process (the CLI beside a running server)
+// cannot read-then-write between our read and our write; busy_timeout makes
+// it wait for the lock. Reads use a separate pool of read-only connections
+// and, in WAL mode, run concurrently with the writer.
 //
 // # Durability
 //

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"Budgets", testBudgets},
 		{"BudgetConcurrent", testBudgetConcurrent},
 		{"Settle", testSettle},
+		{"ReleaseOrphans", testReleaseOrphans},
 		{"BudgetLimits", testBudgetLimits},
 		{"CostSince", testCostSince},
 		{"Audit", testAudit},
@@ -787,6 +788,40 @@ func testSettle(t *testing.T, s qguard.Store) {
 	if sp.Reserved != 0 || sp.Settled != 0 {
 		t.Errorf("Spent of nobody = %+v", sp)
 	}
+}
+
+func testReleaseOrphans(t *testing.T, s qguard.Store) {
+	ctx := t.Context()
+	alice := mustUser(t, s, "alice", qguard.RoleResearcher)
+	day := qguard.Day(time.Now())
+	limit := []qguard.BudgetLimit{{Scope: qguard.ScopeUser, Name: "alice", Daily: 3}}
+	r := func(job string) qguard.Reservation {
+		return qguard.Reservation{JobID: job, User: "alice", Project: "qml", Day: day, Amount: 1}
+	}
+	mustOK(t, s.Reserve(ctx, r("job_orphan"), limit))  // the replica died before creating the job
+	mustOK(t, s.Reserve(ctx, r("job_created"), limit)) // a job exists: kept
+	mustJob(t, s, "job_created", alice, time.Now())
+	mustOK(t, s.Reserve(ctx, r("job_settled"), limit)) // settled: kept
+	mustOK(t, s.Settle(ctx, "job_settled", 1))
+	wantCode(t, s.Reserve(ctx, r("job_x"), limit), qguard.EBUDGETEXCEEDED)
+
+	n, err := s.ReleaseOrphans(ctx, time.Now().Add(-time.Hour))
+	mustOK(t, err)
+	if n != 0 {
+		t.Errorf("released %d reservations younger than the grace period", n)
+	}
+	n, err = s.ReleaseOrphans(ctx, time.Now().Add(time.Second))
+	mustOK(t, err)
+	if n != 1 {
+		t.Errorf("released %d orphans, want 1", n)
+	}
+	sp, err := s.Spent(ctx, qguard.ScopeUser, "alice", day)
+	mustOK(t, err)
+	if sp.Reserved != 1 || sp.Settled != 1 {
+		t.Errorf("Spent after releasing orphans = %+v, want reserved 1, settled 1", sp)
+	}
+	wantCode(t, s.Release(ctx, "job_orphan"), qguard.ENOTFOUND)
+	mustOK(t, s.Reserve(ctx, r("job_x"), limit)) // the headroom is back
 }
 
 func testBudgetLimits(t *testing.T, s qguard.Store) {

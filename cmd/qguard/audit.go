@@ -177,12 +177,15 @@ cannot be opened.`,
 }
 
 func newAuditCheckpointCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var sign bool
+	cmd := &cobra.Command{
 		Use:   "checkpoint",
 		Short: "Print the latest signed checkpoint, to keep a copy elsewhere",
 		Long: `Print the latest signed checkpoint (tree size and root hash, signed with the audit key)
 in the Go checksum-database note format. Store it outside this machine; later,
-"qguard audit verify --checkpoint FILE" proves the log still extends it.`,
+"qguard audit verify --checkpoint FILE" proves the log still extends it. With --sign, first
+unlock the vault and sign a checkpoint that covers every record (records appended before the
+vault existed are otherwise signed when the server next runs).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -191,6 +194,19 @@ in the Go checksum-database note format. Store it outside this machine; later,
 				return err
 			}
 			defer st.Close()
+			if sign {
+				v, err := a.openVault(cmd)
+				if err != nil {
+					return err
+				}
+				alog, err := a.openAuditLog(ctx, v, st)
+				if err != nil {
+					return err
+				}
+				if _, err := alog.Checkpoint(ctx); err != nil && qguard.ErrorCode(err) != qguard.ENOTFOUND {
+					return fmt.Errorf("sign a checkpoint: %w\nhint: run qguard audit verify", err)
+				}
+			}
 			size, msg, err := st.LatestCheckpoint(ctx)
 			if qguard.ErrorCode(err) == qguard.ENOTFOUND {
 				return errors.New("no audit checkpoint yet: the log is empty or no checkpoint was signed")
@@ -205,6 +221,8 @@ in the Go checksum-database note format. Store it outside this machine; later,
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&sign, "sign", false, "sign a new checkpoint covering the whole log first (unlocks the vault)")
+	return cmd
 }
 
 func newAuditReportCmd(a *app) *cobra.Command {

@@ -14,10 +14,10 @@ import (
 )
 
 // The `circuit` parent command lives in circuit_run.go (newCircuitCmd);
-// subcommands attach with registerCircuit from their own files.
+// subcommands attach with registerUnder("circuit", …) from their files.
 func init() {
-	registerCircuit(newCircuitInspectCmd)
-	registerCircuit(newCircuitEmitCmd)
+	registerUnder("circuit", newCircuitInspectCmd)
+	registerUnder("circuit", newCircuitEmitCmd)
 }
 
 // parseInputs turns repeated --input name=value flags into bound OpenQASM 3

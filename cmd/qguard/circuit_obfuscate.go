@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { registerCircuit(newCircuitObfuscateCmd) }
+func init() { registerUnder("circuit", newCircuitObfuscateCmd) }
 
 func newCircuitObfuscateCmd(a *app) *cobra.Command {
 	var (

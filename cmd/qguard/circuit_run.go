@@ -16,29 +16,17 @@ import (
 
 func init() {
 	register(newCircuitCmd)
-	registerCircuit(newCircuitRunCmd)
+	registerUnder("circuit", newCircuitRunCmd)
 }
 
-// circuitSubcommands are the constructors of the `qguard circuit …`
-// subcommands. Each lives in its own file and adds itself with
-// registerCircuit, so that `circuit inspect` and `circuit run` share one
-// parent without editing a common list.
-var circuitSubcommands []func(*app) *cobra.Command
-
-func registerCircuit(f func(*app) *cobra.Command) {
-	circuitSubcommands = append(circuitSubcommands, f)
-}
-
+// newCircuitCmd is `qguard circuit`; its subcommands (inspect, emit, run,
+// obfuscate) attach with registerUnder("circuit", …) from their files.
 func newCircuitCmd(a *app) *cobra.Command {
-	cmd := &cobra.Command{
+	return &cobra.Command{
 		Use:   "circuit",
-		Short: "Inspect and run quantum circuits",
+		Short: "Inspect, translate, obfuscate and run quantum circuits",
 		Args:  cobra.NoArgs,
 	}
-	for _, f := range circuitSubcommands {
-		cmd.AddCommand(f(a))
-	}
-	return cmd
 }
 
 // circuitRunOutput is what `qguard circuit run --json` prints.

@@ -150,13 +150,17 @@ type apiResponse struct {
 }
 
 func (r apiResponse) errorCode() string {
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	_ = json.Unmarshal(r.body, &e)
 	return e.Error.Code
 }
 
 func (r apiResponse) errorMessage() string {
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	_ = json.Unmarshal(r.body, &e)
 	return e.Error.Message
 }

@@ -62,9 +62,18 @@ func run(args []string) int {
 // commands lists the subcommand constructors; each lives in its own file.
 var commands []func(*app) *cobra.Command
 
+// subcommands lists constructors of subcommands by parent command name.
+var subcommands = map[string][]func(*app) *cobra.Command{}
+
 // register adds a subcommand constructor. Files call it from init so that
 // parts of the CLI can be added without editing one shared list.
 func register(f func(*app) *cobra.Command) { commands = append(commands, f) }
+
+// registerUnder adds a constructor of a subcommand of the top-level
+// command named parent (`qguard circuit run`, `qguard report costs`).
+func registerUnder(parent string, f func(*app) *cobra.Command) {
+	subcommands[parent] = append(subcommands[parent], f)
+}
 
 func newRootCmd() *cobra.Command {
 	a := &app{}
@@ -92,7 +101,11 @@ func newRootCmd() *cobra.Command {
 		},
 	})
 	for _, f := range commands {
-		root.AddCommand(f(a))
+		cmd := f(a)
+		for _, sub := range subcommands[cmd.Name()] {
+			cmd.AddCommand(sub(a))
+		}
+		root.AddCommand(cmd)
 	}
 	return root
 }

@@ -2,7 +2,7 @@ package main
 
 // report security: the security-event summary of the last N hours, from the
 // store. This file also creates the `report` parent command that other
-// report kinds attach to with reportParent.AddCommand.
+// report kinds attach to with registerUnder("report", …).
 
 import (
 	"fmt"
@@ -14,26 +14,19 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// reportParent is `qguard report`; other files add subcommands to it in
-// their init (the command tree is built after all init functions ran).
-var reportParent = &cobra.Command{
-	Use:   "report",
-	Short: "Reports over the store (security events, costs)",
-	Args:  cobra.NoArgs,
+func init() {
+	register(newReportCmd)
+	registerUnder("report", newReportSecurityCmd)
 }
 
-func init() {
-	register(func(a *app) *cobra.Command {
-		// Replace a security command left by an earlier root (tests build
-		// several), so that it uses this root's app.
-		for _, c := range reportParent.Commands() {
-			if c.Name() == "security" {
-				reportParent.RemoveCommand(c)
-			}
-		}
-		reportParent.AddCommand(newReportSecurityCmd(a))
-		return reportParent
-	})
+// newReportCmd is `qguard report`; report kinds (security, costs) attach
+// with registerUnder("report", …).
+func newReportCmd(*app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "report",
+		Short: "Reports over the store (security events, costs)",
+		Args:  cobra.NoArgs,
+	}
 }
 
 func newReportSecurityCmd(a *app) *cobra.Command {

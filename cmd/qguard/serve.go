@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/qguard/qguard"
@@ -124,7 +123,7 @@ func (a *app) openGateway(ctx context.Context, out, errOut io.Writer) (*gatewayP
 		return nil, err
 	}
 	if fresh {
-		if err := writeDefaultPolicy(filepath.Join(a.home, cfg.Policy.File)); err != nil {
+		if err := writeDefaultPolicy(cfg.Policy.Path(a.home)); err != nil {
 			return nil, err
 		}
 	}
@@ -132,7 +131,7 @@ func (a *app) openGateway(ctx context.Context, out, errOut io.Writer) (*gatewayP
 	if err != nil {
 		return nil, err
 	}
-	pol, err := policy.Load(filepath.Join(a.home, cfg.Policy.File))
+	pol, err := policy.Load(cfg.Policy.Path(a.home))
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +181,7 @@ func (a *app) openGateway(ctx context.Context, out, errOut io.Writer) (*gatewayP
 
 	srv, err := gateway.New(gateway.Deps{
 		Monitor: mon,
-		Config:  cfg, Store: store, Auth: authn, Policy: policyAdapter{pol}, Audit: alog, Devices: registry,
+		Config:  cfg, Store: store, Auth: authn, Policy: pol, Audit: alog, Devices: registry,
 		Sealer: sealer, Metrics: m, Log: a.log, Clock: a.now,
 		AuditReport: func(r *http.Request, since time.Time) (any, error) {
 			return audit.Summarize(r.Context(), store, store, since, a.now())
@@ -200,6 +199,14 @@ func (a *app) openGateway(ctx context.Context, out, errOut io.Writer) (*gatewayP
 		if err := bootstrapAdmin(ctx, authn, alog, out); err != nil {
 			return nil, err
 		}
+	}
+	// The policy in force is part of the record: its digest changes with
+	// every edit of policy.yaml or policy.d/.
+	if _, err := alog.Append(ctx, qguard.AuditRecord{
+		Time: a.now(), Actor: "system", Action: "policy.load", Resource: "policy",
+		Decision: qguard.DecisionInfo, Details: map[string]string{"digest": pol.Digest()},
+	}); err != nil {
+		return nil, err
 	}
 	ok = true
 	return g, nil
@@ -238,14 +245,6 @@ func writeDefaultPolicy(path string) error {
 		return err
 	}
 	return f.Close()
-}
-
-// policyAdapter gives the gateway the one limit it needs besides
-// decisions: the daily cost cap.
-type policyAdapter struct{ *policy.Engine }
-
-func (p policyAdapter) MaxCostPerDay(role, resource string) float64 {
-	return p.Limits(role, resource).MaxCostPerDay
 }
 
 // openAuditLog opens the audit log with its keys from the vault, and

@@ -9,6 +9,7 @@ import (
 
 	"github.com/qguard/qguard"
 	"github.com/qguard/qguard/config"
+	"github.com/qguard/qguard/postgres"
 	"github.com/qguard/qguard/sqlite"
 )
 
@@ -63,6 +64,6 @@ func openSQLite(ctx context.Context, a *app, dsn string, cfg config.Store) (qgua
 	return sqlite.Open(ctx, path, sqlite.WithSynchronous(cfg.Synchronous), sqlite.WithBusyTimeout(cfg.BusyTimeout))
 }
 
-func openPostgres(context.Context, *app, string, config.Store) (qguard.Store, error) {
-	return nil, errors.New("the PostgreSQL store is not built yet\nhint: unset QGUARD_STORE and store.dsn to use SQLite in the home")
+func openPostgres(ctx context.Context, _ *app, dsn string, cfg config.Store) (qguard.Store, error) {
+	return postgres.Open(ctx, dsn, postgres.WithPool(cfg))
 }
