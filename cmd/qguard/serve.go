@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/qguard/qguard"
@@ -22,6 +24,9 @@ import (
 	"github.com/qguard/qguard/monitor/alert"
 	"github.com/qguard/qguard/policy"
 	"github.com/qguard/qguard/provider"
+	"github.com/qguard/qguard/provider/braket"
+	"github.com/qguard/qguard/provider/ibm"
+	"github.com/qguard/qguard/provider/ionq"
 	"github.com/qguard/qguard/provider/local"
 	"github.com/qguard/qguard/seal"
 	"github.com/qguard/qguard/vault"
@@ -170,6 +175,7 @@ func (a *app) openGateway(ctx context.Context, out, errOut io.Writer) (*gatewayP
 	m := metrics.New()
 	prices := cost.FromConfig(cfg.Costs)
 	providers := []qguard.Provider{local.New(cfg.Simulator.MaxQubits, cfg.Simulator.MaxShots, prices.Price(qguard.Device{ID: "local:statevector", Provider: "local"}))}
+	providers = append(providers, cloudProviders(cfg.Providers, v, auditCalls(alog, a.log), a.log)...)
 	providers = append(providers, a.hooks.providers...)
 	registry := provider.NewRegistry(cfg.Providers.DeviceCacheTTL, prices.Price, a.log, providers...)
 
@@ -277,4 +283,48 @@ func (a *app) openAuditLog(ctx context.Context, v *vault.Vault, store qguard.Aud
 	opts := audit.OptionsFromConfig(cfg.Audit)
 	opts.Logger = a.log
 	return audit.New(store, signer, verifier, hmacKey, opts), nil
+}
+
+// cloudProviders builds the adapters that config.yaml enables. They read
+// their credentials from the vault at call time.
+func cloudProviders(c config.Providers, creds qguard.CredentialSource, observe provider.Observer, log *slog.Logger) []qguard.Provider {
+	var out []qguard.Provider
+	for _, name := range c.Enabled {
+		switch name {
+		case ibm.Name:
+			out = append(out, ibm.New(ibm.ConfigFrom(c, observe, log), creds, c.IBM.Profile, nil))
+		case braket.Name:
+			out = append(out, braket.New(braket.ConfigFrom(c, observe, log), creds, c.Braket.Profile, nil))
+		case ionq.Name:
+			out = append(out, ionq.New(ionq.ConfigFrom(c, observe, log), creds, c.IonQ.Profile, nil))
+		}
+	}
+	return out
+}
+
+// auditCalls records every outbound provider call that concerns a job
+// (submit, status, results, cancel) in the audit log; device listings and
+// token exchanges are only logged.
+func auditCalls(alog *audit.Log, log *slog.Logger) provider.Observer {
+	return func(ctx context.Context, c provider.CallInfo) {
+		if c.ProviderJobID == "" && c.Op != "submit" {
+			log.Debug("provider call", "provider", c.Provider, "op", c.Op, "status", c.StatusCode, "attempts", c.Attempts)
+			return
+		}
+		decision := qguard.DecisionInfo
+		if c.ErrorCode != "" {
+			decision = qguard.DecisionDeny
+		}
+		_, err := alog.Append(context.WithoutCancel(ctx), qguard.AuditRecord{
+			Time: time.Now(), Actor: "system", Action: "provider." + c.Op, Resource: "device:" + c.Provider + ":" + c.Device,
+			Decision: decision, Reason: c.ErrorCode,
+			Details: map[string]string{
+				"provider": c.Provider, "provider_job_id": c.ProviderJobID, "host": c.Host,
+				"status": strconv.Itoa(c.StatusCode), "attempts": strconv.Itoa(c.Attempts),
+			},
+		})
+		if err != nil {
+			log.Error("audit provider call", "provider", c.Provider, "op", c.Op, "error", err)
+		}
+	}
 }
