@@ -138,6 +138,12 @@ func TestVerifyCatchesTampering(t *testing.T) {
 		es[3].Record, es[9].Record = es[9].Record, es[3].Record
 		return es
 	}, 3, "", "swapped")
+	add("swap rows, index columns kept", func(es []qguard.AuditEntry, _ map[int64][]byte) []qguard.AuditEntry {
+		es[3].Data, es[9].Data = es[9].Data, es[3].Data
+		es[3].Record, es[9].Record = es[9].Record, es[3].Record
+		es[3].Record.Index, es[9].Record.Index = 3, 9 // as a store that reads the index from its own column
+		return es
+	}, 3, "", "holds the bytes of record 9")
 	add("swap and renumber", func(es []qguard.AuditEntry, _ map[int64][]byte) []qguard.AuditEntry {
 		es[3].Record, es[9].Record = es[9].Record, es[3].Record
 		es[3].Record.Index, es[9].Record.Index = 3, 9

@@ -1,16 +1,20 @@
 package circuit
 
 import (
+	"github.com/qguard/qguard/internal/corpus"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
 // largestValid is the largest corpus file that is valid OpenQASM (the two
 // hhl_n10 files are larger but invalid, see invalidUpstream).
-const largestValid = "testdata/qasmbench/medium/bwt_n21/bwt_n21.qasm"
+func largestValid(tb testing.TB) string {
+	return filepath.Join(corpus.QASMBench(tb), "medium", "bwt_n21", "bwt_n21.qasm")
+}
 
 func BenchmarkParseLargest(b *testing.B) {
-	src, err := os.ReadFile(largestValid)
+	src, err := os.ReadFile(largestValid(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +32,7 @@ func BenchmarkParseLargest(b *testing.B) {
 }
 
 func BenchmarkMetricsLargest(b *testing.B) {
-	src, _ := os.ReadFile(largestValid)
+	src, _ := os.ReadFile(largestValid(b))
 	c, err := Parse(src)
 	if err != nil {
 		b.Fatal(err)
@@ -39,7 +43,7 @@ func BenchmarkMetricsLargest(b *testing.B) {
 }
 
 func BenchmarkEmitQASM3Largest(b *testing.B) {
-	src, _ := os.ReadFile(largestValid)
+	src, _ := os.ReadFile(largestValid(b))
 	c, err := Parse(src)
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package circuit
 
 import (
 	"encoding/json"
+	"github.com/qguard/qguard/internal/corpus"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -9,9 +10,9 @@ import (
 	"testing"
 )
 
-// corpusFiles lists the vendored QASMBench small and medium circuits.
+// corpusFiles lists the QASMBench small and medium circuits of shared/corpora.
 func corpusFiles(t testing.TB) []string {
-	files, err := filepath.Glob("testdata/qasmbench/*/*/*.qasm")
+	files, err := filepath.Glob(filepath.Join(corpus.QASMBench(t), "*", "*", "*.qasm"))
 	if err != nil || len(files) < 100 {
 		t.Fatalf("corpus: %d files, %v", len(files), err)
 	}

@@ -182,20 +182,32 @@ func (s *Server) submitJob(w http.ResponseWriter, r *http.Request) error {
 		release()
 		return err
 	}
+	if s.Monitor != nil {
+		s.Monitor.JobSubmitted(ctx, c.user.Name, dev.Provider, prog.Circuit, req.Shots, preq.CostToday, s.Policy.MaxCostPerDay(c.user.Role, dev.Class))
+	}
+	s.Metrics.Jobs.WithLabelValues(dev.Provider, dev.ID, "submitted").Inc()
+
+	inline, isInline := prov.(InlineRunner)
+	if isInline && prog.Metrics.Qubits <= inlineQubits {
+		// Small local jobs run before the job is stored, so that it is
+		// written once, finished; a crash before that answers no 201.
+		res, err := inline.Run(ctx, sub)
+		status, msg := qguard.JobCompleted, ""
+		if err != nil {
+			status, msg = qguard.JobFailed, qguard.ErrorMessage(err)
+		}
+		if err := s.record(ctx, job, status, res, msg, true); err != nil {
+			release()
+			return err
+		}
+		writeJSON(w, http.StatusCreated, JobResponse{Job: job, Result: res})
+		return nil
+	}
 	if err := s.Store.CreateJob(ctx, job); err != nil {
 		release()
 		return err
 	}
-	s.Metrics.Jobs.WithLabelValues(dev.Provider, dev.ID, "submitted").Inc()
-	if s.Monitor != nil {
-		s.Monitor.JobSubmitted(ctx, c.user.Name, dev.Provider, prog.Circuit, req.Shots, preq.CostToday, s.Policy.MaxCostPerDay(c.user.Role, dev.Class))
-	}
-
-	if inline, ok := prov.(InlineRunner); ok {
-		if prog.Metrics.Qubits <= inlineQubits {
-			res, err := s.runInline(ctx, inline, job, sub)
-			return s.respondJob(w, job, res, err)
-		}
+	if isInline {
 		s.work.Add(1)
 		go func() {
 			defer s.work.Done()
@@ -215,15 +227,6 @@ func (s *Server) submitJob(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, JobResponse{Job: job})
-	return nil
-}
-
-// respondJob answers a submission that ran inline.
-func (s *Server) respondJob(w http.ResponseWriter, job *qguard.Job, res *qguard.Result, err error) error {
-	if err != nil && job.Status != qguard.JobFailed {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, JobResponse{Job: job, Result: res})
 	return nil
 }
 
@@ -308,6 +311,12 @@ func (s *Server) runInline(ctx context.Context, r InlineRunner, job *qguard.Job,
 // finish records a job's final state: the result sealed, the budget
 // settled (actual cost when the provider gave one) or released.
 func (s *Server) finish(ctx context.Context, job *qguard.Job, status string, res *qguard.Result, msg string) error {
+	return s.record(ctx, job, status, res, msg, false)
+}
+
+// record is finish for a job that is stored (create false) or not yet
+// stored (create true).
+func (s *Server) record(ctx context.Context, job *qguard.Job, status string, res *qguard.Result, msg string, create bool) error {
 	if err := s.restoreResult(job, res); err != nil {
 		return err
 	}
@@ -330,7 +339,11 @@ func (s *Server) finish(ctx context.Context, job *qguard.Job, status string, res
 		}
 		job.ActualCost = &cost
 	}
-	if err := s.Store.UpdateJob(ctx, job); err != nil {
+	write := s.Store.UpdateJob
+	if create {
+		write = s.Store.CreateJob
+	}
+	if err := write(ctx, job); err != nil {
 		return err
 	}
 	if job.EstimatedCost > 0 || cost > 0 {

@@ -361,3 +361,14 @@ func details(d map[string]string) any {
 	}
 	return d
 }
+
+// Now returns the database server's clock: one reference that every
+// replica shares, against which a replica can measure its own clock's
+// skew (auth.clock_skew is only a guarantee while replicas stay within it).
+func (db *DB) Now(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	if err := db.pool.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&t); err != nil {
+		return time.Time{}, fmt.Errorf("postgres clock: %w", err)
+	}
+	return t.UTC(), nil
+}

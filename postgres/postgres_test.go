@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -147,4 +148,78 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestReleaseOrphans: reservations whose job was never created (the
+// replica died in between) are released once, by one of the replicas
+// sweeping at the same time; reservations with a job, settled ones and
+// recent ones are kept.
+func TestReleaseOrphans(t *testing.T) {
+	schema := freshSchema(t)
+	db := openSchema(t, schema)
+	ctx := t.Context()
+	day := "2026-12-04"
+	res := func(id string) {
+		t.Helper()
+		if err := db.Reserve(ctx, qguard.Reservation{JobID: id, User: "alice", Project: "qml", Day: day, Amount: 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 10 {
+		res(fmt.Sprintf("job_orphan_%d", i))
+	}
+	res("job_with_job")
+	if err := db.CreateJob(ctx, &qguard.Job{ID: "job_with_job", UserID: 1, User: "alice", Device: "local:statevector", Provider: "local", Status: qguard.JobQueued}); err != nil {
+		t.Fatal(err)
+	}
+	res("job_settled")
+	if err := db.Settle(ctx, "job_settled", 0.5); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := time.Now().Add(time.Second)
+	time.Sleep(1100 * time.Millisecond)
+	res("job_recent")
+
+	replicas := []*postgres.DB{db, openSchema(t, schema), openSchema(t, schema)}
+	counts := make(chan int, len(replicas))
+	var wg sync.WaitGroup
+	for _, r := range replicas {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, err := r.ReleaseOrphans(ctx, cutoff)
+			if err != nil {
+				t.Error(err)
+			}
+			counts <- n
+		}()
+	}
+	wg.Wait()
+	close(counts)
+	total := 0
+	for n := range counts {
+		total += n
+	}
+	if total != 10 {
+		t.Errorf("released %d reservations in all, want the 10 orphans once each", total)
+	}
+	sp, err := db.Spent(ctx, qguard.ScopeUser, "alice", day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp.Reserved != 2 || sp.Settled != 0.5 {
+		t.Errorf("after the sweep reserved %v settled %v, want 2 (job_with_job, job_recent) and 0.5", sp.Reserved, sp.Settled)
+	}
+}
+
+// TestNow: the database clock is close to this machine's.
+func TestNow(t *testing.T) {
+	db := open(t)
+	now, err := db.(*postgres.DB).Now(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(now); d > time.Minute || d < -time.Minute {
+		t.Errorf("database clock %v is %v off", now, d)
+	}
 }

@@ -2,6 +2,7 @@ package obfuscate
 
 import (
 	"fmt"
+	"github.com/qguard/qguard/internal/corpus"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -14,9 +15,9 @@ import (
 	"github.com/qguard/qguard/sim"
 )
 
-// corpus returns the vendored QASMBench small suite.
-func corpus(t testing.TB) map[string][]byte {
-	files, err := filepath.Glob("../testdata/qasmbench/small/*/*.qasm")
+// smallSuite returns the QASMBench small suite.
+func smallSuite(t testing.TB) map[string][]byte {
+	files, err := filepath.Glob(filepath.Join(corpus.QASMBench(t), "small", "*", "*.qasm"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no corpus: %v", err)
 	}
@@ -118,7 +119,7 @@ func checkShape(t *testing.T, c, ob *circuit.Circuit) {
 }
 
 func TestCorpus(t *testing.T) {
-	for name, src := range corpus(t) {
+	for name, src := range smallSuite(t) {
 		t.Run(name, func(t *testing.T) {
 			c, err := circuit.Parse(src)
 			if err != nil && strings.Contains(err.Error(), "unknown register") {
@@ -319,7 +320,7 @@ func close4(a, b mat) bool {
 }
 
 func TestKeyRoundTrip(t *testing.T) {
-	c, err := circuit.Parse(corpus(t)["adder_n4"])
+	c, err := circuit.Parse(smallSuite(t)["adder_n4"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +355,7 @@ func TestKeyRoundTrip(t *testing.T) {
 
 func FuzzUnmarshalKey(f *testing.F) {
 	for _, name := range []string{"adder_n4", "qft_n4", "bell_n4"} {
-		c, err := circuit.Parse(corpus(f)[name])
+		c, err := circuit.Parse(smallSuite(f)[name])
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -17,7 +17,7 @@ func TestOverheadTable(t *testing.T) {
 	fmt.Fprintln(&b, "| circuit | qubits | 1q gates orig → obf | 2q+ gates orig | CX lowered | CX obf (extra) | depth orig → obf |")
 	fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|")
 	var sum struct{ one, oneObf, multi, lowered, cxObf, depth, depthObf, n int }
-	src := corpus(t)
+	src := smallSuite(t)
 	for _, name := range sortedKeys(src) {
 		c, err := circuit.Parse(src[name])
 		if err != nil {
