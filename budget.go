@@ -51,9 +51,10 @@ type BudgetStore interface {
 	// ENOTFOUND when the job has no reservation, ECONFLICT when it is
 	// settled.
 	Release(ctx context.Context, jobID string) error
-	// ReleaseOrphans releases unsettled reservations made before before
-	// that have no job: the replica that made them died between reserving
-	// and creating the job. It returns how many it released.
+	// ReleaseOrphans repairs reservations made before before that a crash
+	// left behind: it releases those whose job was never created or ended
+	// failed or cancelled, and settles those whose job completed at the
+	// job's actual cost. It returns how many it repaired.
 	ReleaseOrphans(ctx context.Context, before time.Time) (int, error)
 	Spent(ctx context.Context, scope, name, day string) (Spend, error)
 

@@ -1,5 +1,7 @@
 package circuit
 
+import "sync"
+
 // library holds the gates of Qiskit's qelib1.inc that are not single
 // built-ins: relative-phase Toffolis, defined as in qelib1.inc. Both
 // qelib1.inc and stdgates.inc resolve to the built-in table plus these; no
@@ -15,21 +17,32 @@ gate rc3x a,b,c,d {
 }
 `
 
-// loadLibrary defines the library gates once, parsed as OpenQASM 2 so that
+// libraryGates are the library's definitions, parsed once: every program
+// that includes qelib1.inc or stdgates.inc shares them (they are never
+// modified after parsing).
+var libraryGates = sync.OnceValue(func() map[string]*gateDef {
+	p := &parser{
+		lex: newLexer(library), lim: DefaultLimits, c: &Circuit{Version: 2}, gates: map[string]*gateDef{},
+		regs: map[string]*regInfo{}, inputs: map[string]float64{}, declaredInputs: map[string]bool{}, inLibrary: true,
+	}
+	p.advance()
+	for p.tok.kind != tEOF {
+		if err := p.gateDecl(); err != nil {
+			panic("circuit: built-in library: " + err.Error())
+		}
+	}
+	return p.gates
+})
+
+// loadLibrary defines the library gates, parsed as OpenQASM 2 so that
 // their phases do not depend on the including program's version.
 func (p *parser) loadLibrary() error {
 	if p.libraryLoaded {
 		return nil
 	}
 	p.libraryLoaded = true
-	lex, tok, peeked, version := p.lex, p.tok, p.peeked, p.c.Version
-	defer func() { p.lex, p.tok, p.peeked, p.c.Version, p.inLibrary = lex, tok, peeked, version, false }()
-	p.lex, p.peeked, p.c.Version, p.inLibrary = newLexer(library), nil, 2, true
-	p.advance()
-	for p.tok.kind != tEOF {
-		if err := p.gateDecl(); err != nil {
-			panic("circuit: built-in library: " + err.Error())
-		}
+	for name, g := range libraryGates() {
+		p.gates[name] = g
 	}
 	return nil
 }

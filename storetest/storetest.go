@@ -794,34 +794,52 @@ func testReleaseOrphans(t *testing.T, s qguard.Store) {
 	ctx := t.Context()
 	alice := mustUser(t, s, "alice", qguard.RoleResearcher)
 	day := qguard.Day(time.Now())
-	limit := []qguard.BudgetLimit{{Scope: qguard.ScopeUser, Name: "alice", Daily: 3}}
+	limit := []qguard.BudgetLimit{{Scope: qguard.ScopeUser, Name: "alice", Daily: 5}}
 	r := func(job string) qguard.Reservation {
 		return qguard.Reservation{JobID: job, User: "alice", Project: "qml", Day: day, Amount: 1}
 	}
 	mustOK(t, s.Reserve(ctx, r("job_orphan"), limit))  // the replica died before creating the job
-	mustOK(t, s.Reserve(ctx, r("job_created"), limit)) // a job exists: kept
+	mustOK(t, s.Reserve(ctx, r("job_created"), limit)) // a job exists and runs: kept
 	mustJob(t, s, "job_created", alice, time.Now())
 	mustOK(t, s.Reserve(ctx, r("job_settled"), limit)) // settled: kept
 	mustOK(t, s.Settle(ctx, "job_settled", 1))
+	// Jobs that finished, but the replica died before settling them.
+	finished := func(id, status string, actual *float64) {
+		mustOK(t, s.Reserve(ctx, r(id), limit))
+		j := mustJob(t, s, id, alice, time.Now())
+		j.Status, j.ActualCost = status, actual
+		mustOK(t, s.UpdateJob(ctx, j))
+	}
+	half := 0.5
+	finished("job_done", qguard.JobCompleted, &half) // settled at its actual cost
+	finished("job_failed", qguard.JobFailed, nil)    // released
 	wantCode(t, s.Reserve(ctx, r("job_x"), limit), qguard.EBUDGETEXCEEDED)
 
 	n, err := s.ReleaseOrphans(ctx, time.Now().Add(-time.Hour))
 	mustOK(t, err)
 	if n != 0 {
-		t.Errorf("released %d reservations younger than the grace period", n)
+		t.Errorf("repaired %d reservations younger than the grace period", n)
 	}
 	n, err = s.ReleaseOrphans(ctx, time.Now().Add(time.Second))
 	mustOK(t, err)
-	if n != 1 {
-		t.Errorf("released %d orphans, want 1", n)
+	if n != 3 {
+		t.Errorf("repaired %d reservations, want 3", n)
 	}
 	sp, err := s.Spent(ctx, qguard.ScopeUser, "alice", day)
 	mustOK(t, err)
-	if sp.Reserved != 1 || sp.Settled != 1 {
-		t.Errorf("Spent after releasing orphans = %+v, want reserved 1, settled 1", sp)
+	if sp.Reserved != 1 || sp.Settled != 1.5 {
+		t.Errorf("Spent after repair = %+v, want reserved 1, settled 1.5", sp)
 	}
 	wantCode(t, s.Release(ctx, "job_orphan"), qguard.ENOTFOUND)
+	wantCode(t, s.Release(ctx, "job_failed"), qguard.ENOTFOUND)
+	wantCode(t, s.Release(ctx, "job_done"), qguard.ECONFLICT)
 	mustOK(t, s.Reserve(ctx, r("job_x"), limit)) // the headroom is back
+	mustJob(t, s, "job_x", alice, time.Now())
+	n, err = s.ReleaseOrphans(ctx, time.Now().Add(time.Second))
+	mustOK(t, err)
+	if n != 0 {
+		t.Errorf("a second repair changed %d reservations", n)
+	}
 }
 
 func testBudgetLimits(t *testing.T, s qguard.Store) {
