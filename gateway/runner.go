@@ -22,7 +22,8 @@ type runner struct {
 	grace time.Duration
 	next  map[string]time.Time // per-job back-off
 	tries map[string]int
-	swept time.Time // last release of orphaned reservations
+	swept  time.Time // last repair of reservations left by a crash
+	pruned time.Time // last pruning of old authentication counters
 }
 
 func newRunner(s *Server) *runner {
@@ -51,8 +52,8 @@ func (r *runner) run(ctx context.Context) {
 	}
 }
 
-// round claims a batch of jobs and advances each one, and now and then
-// releases reservations whose job was never created.
+// round claims a batch of jobs and advances each one; now and then it
+// repairs reservations left behind by a crash and prunes old counters.
 func (r *runner) round(ctx context.Context) {
 	now := r.s.now()
 	if now.Sub(r.swept) >= min(10*time.Second, r.grace) {
@@ -60,7 +61,16 @@ func (r *runner) round(ctx context.Context) {
 		if n, err := r.s.Store.ReleaseOrphans(ctx, now.Add(-r.grace)); err != nil {
 			r.s.log.Warn("release orphaned reservations", "error", err)
 		} else if n > 0 {
-			r.s.log.Info("released reservations of jobs that were never created", "count", n)
+			r.s.log.Info("repaired reservations left behind by a crash", "count", n)
+		}
+	}
+	if now.Sub(r.pruned) >= time.Hour {
+		// Failure counters matter for the longest lockout; older ones only
+		// grow the table.
+		r.pruned = now
+		keep := r.s.Config.Auth.LockoutWindow + r.s.Config.Auth.LockoutMaxBackoff
+		if err := r.s.Store.PruneEvents(ctx, now.Add(-2*keep)); err != nil {
+			r.s.log.Warn("prune authentication counters", "error", err)
 		}
 	}
 	jobs, err := r.s.Store.ClaimJobs(ctx, r.owner, 50, now.Add(r.lease))

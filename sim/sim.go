@@ -274,8 +274,13 @@ func checkQubits(n, maxQubits int) error {
 	return nil
 }
 
-// checkMemory refuses to allocate more than the available memory.
+// checkMemory refuses to allocate more than the available memory. Small
+// states (up to 64 MiB) are not checked: reading /proc/meminfo would cost
+// more than simulating them.
 func checkMemory(n int, need uint64) error {
+	if need <= 64<<20 {
+		return nil
+	}
 	if avail, ok := memAvailable(); ok && need > avail {
 		return qguard.Errorf(qguard.ETOOLARGE,
 			"simulating %d qubits needs %s of memory but only %s is available; use fewer qubits or free memory",

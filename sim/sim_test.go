@@ -419,9 +419,9 @@ func TestRunErrors(t *testing.T) {
 	saved := memAvailable
 	t.Cleanup(func() { memAvailable = saved })
 	memAvailable = func() (uint64, bool) { return 1 << 20, true }
-	// 20 qubits need 16 MiB; the check must refuse before allocating.
-	if _, err := Run(ctx, hAll(20), Options{Shots: 1}); qguard.ErrorCode(err) != qguard.ETOOLARGE {
-		t.Errorf("20 qubits with 1 MiB available: %v", err)
+	// 23 qubits need 128 MiB; the check must refuse before allocating.
+	if _, err := Run(ctx, hAll(23), Options{Shots: 1}); qguard.ErrorCode(err) != qguard.ETOOLARGE {
+		t.Errorf("23 qubits with 1 MiB available: %v", err)
 	}
 	memAvailable = saved
 

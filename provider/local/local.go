@@ -56,7 +56,7 @@ func (p *Provider) Run(ctx context.Context, s qguard.Submission) (*qguard.Result
 		seed = &v
 	}
 	res, err := sim.Run(ctx, c, sim.Options{Shots: s.Shots, Seed: *seed, MaxQubits: p.maxQubits})
-	if err != nil {
+	if err != nil && qguard.ErrorCode(err) == qguard.EINTERNAL && ctx.Err() == nil {
 		return nil, qguard.Errorf(qguard.EINVALIDCIRCUIT, "simulator: %v", err)
 	}
 	return res, nil
