@@ -68,38 +68,64 @@ func Load(path string) (*Config, error) {
 // Parse decodes YAML data over cfg after expanding ${VAR} references.
 // Unknown keys are errors, so that a misspelt setting is not silently
 // ignored.
+//
+// References are expanded in scalar values only, after the YAML is parsed:
+// comments may mention ${VAR} freely, and a variable's value can never add
+// keys or structure to the configuration.
 func Parse(data []byte, cfg *Config) error {
-	expanded, err := expandEnv(string(data))
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return err
+	}
+	if root.Kind == 0 {
+		return cfg.Validate() // an empty file
+	}
+	var missing []string
+	expandNode(&root, &missing)
+	if len(missing) > 0 {
+		return fmt.Errorf("config refers to unset environment variables: %s", strings.Join(missing, ", "))
+	}
+	expanded, err := yaml.Marshal(&root)
 	if err != nil {
 		return err
 	}
-	dec := yaml.NewDecoder(bytes.NewReader([]byte(expanded)))
+	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	return cfg.Validate()
 }
 
-// expandEnv replaces ${VAR} with the value of VAR. A reference to an unset
-// variable is an error rather than an empty string: an empty secret or
-// address would fail later with a less helpful message. $$ is a literal $.
-func expandEnv(s string) (string, error) {
-	var missing []string
-	out := os.Expand(s, func(name string) string {
-		if name == "$" {
-			return "$"
+// expandNode replaces ${VAR} in every scalar value below n with the value
+// of VAR. A reference to an unset variable is collected as missing rather
+// than read as empty: an empty secret or address would fail later with a
+// less helpful message. $$ is a literal $.
+func expandNode(n *yaml.Node, missing *[]string) {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "$") {
+		n.Value = os.Expand(n.Value, func(name string) string {
+			if name == "$" {
+				return "$"
+			}
+			v, ok := os.LookupEnv(name)
+			if !ok {
+				*missing = append(*missing, name)
+			}
+			return v
+		})
+		if n.Style&(yaml.SingleQuotedStyle|yaml.DoubleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+			// An unquoted reference reads like a literal in its place
+			// (port: ${SMTP_PORT} is a number), but stays one scalar.
+			n.Tag = ""
+			if strings.ContainsAny(n.Value, "\n:#{}[],&*!|>'\"%@`") {
+				n.Style = yaml.DoubleQuotedStyle
+				n.Tag = "!!str"
+			}
 		}
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			missing = append(missing, name)
-		}
-		return v
-	})
-	if len(missing) > 0 {
-		return "", fmt.Errorf("config refers to unset environment variables: %s", strings.Join(missing, ", "))
 	}
-	return out, nil
+	for _, c := range n.Content {
+		expandNode(c, missing)
+	}
 }
 
 // Validate checks settings that YAML types cannot.

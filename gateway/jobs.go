@@ -161,6 +161,7 @@ func (s *Server) submitJob(w http.ResponseWriter, r *http.Request) error {
 			}
 			return err
 		}
+		s.reportBudget(ctx, limits, day)
 	}
 	release := func() {
 		if job.EstimatedCost > 0 {
@@ -271,6 +272,19 @@ func (s *Server) limitsFor(ctx context.Context, u *qguard.User, project, class s
 		}
 	}
 	return out, nil
+}
+
+// reportBudget updates the budget-remaining gauge of the projects whose
+// limits a reservation was made against.
+func (s *Server) reportBudget(ctx context.Context, limits []qguard.BudgetLimit, day string) {
+	for _, l := range limits {
+		if l.Scope != qguard.ScopeProject || l.Daily < 0 {
+			continue
+		}
+		if sp, err := s.Store.Spent(ctx, l.Scope, l.Name, day); err == nil {
+			s.Metrics.BudgetRemaining.WithLabelValues(l.Name).Set(l.Daily - sp.Reserved - sp.Settled)
+		}
+	}
 }
 
 func (s *Server) estimate(d qguard.Device, shots int, p *Program) float64 {

@@ -19,9 +19,9 @@ type runner struct {
 	lease    time.Duration // how long one claim holds a job
 	// grace is how long a job may sit queued without a provider job id
 	// before it is taken as abandoned: longer than any submission takes.
-	grace time.Duration
-	next  map[string]time.Time // per-job back-off
-	tries map[string]int
+	grace  time.Duration
+	next   map[string]time.Time // per-job back-off
+	tries  map[string]int
 	swept  time.Time // last repair of reservations left by a crash
 	pruned time.Time // last pruning of old authentication counters
 }

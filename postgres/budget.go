@@ -235,13 +235,15 @@ func (db *DB) CostSince(ctx context.Context, since time.Time, by string) (map[st
 	return costs, rows.Err()
 }
 
-// ReleaseOrphans releases unsettled reservations made before before whose
-// job was never created (the replica that reserved died before creating
-// it). Several replicas may sweep at once: each reservation is released by
-// one of them, and counted by that one only.
+// ReleaseOrphans repairs unsettled reservations made before before that a
+// crash left behind: those whose job was never created, or ended failed or
+// cancelled, are released; those whose job completed are settled at the
+// job's actual cost. Several replicas may sweep at once: each reservation
+// is repaired by one of them (under its row lock, re-checked), and counted
+// by that one only.
 func (db *DB) ReleaseOrphans(ctx context.Context, before time.Time) (int, error) {
-	rows, err := db.pool.Query(ctx, `SELECT r.job_id FROM reservations r
-		WHERE NOT r.settled AND r.created_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.job_id)`, before)
+	rows, err := db.pool.Query(ctx, `SELECT r.job_id FROM reservations r LEFT JOIN jobs j ON j.id = r.job_id
+		WHERE NOT r.settled AND r.created_at < $1 AND (j.id IS NULL OR j.status IN ('completed', 'failed', 'cancelled'))`, before)
 	if err != nil {
 		return 0, err
 	}
@@ -249,18 +251,33 @@ func (db *DB) ReleaseOrphans(ctx context.Context, before time.Time) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	released := 0
+	repaired := 0
 	for _, id := range ids {
 		err := db.tx(ctx, func(tx pgx.Tx) error {
 			r, err := lockReservation(ctx, tx, id)
 			if err != nil {
 				return err
 			}
-			var hasJob bool
-			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)", id).Scan(&hasJob); err != nil {
-				return err
+			if r.settled { // settled meanwhile
+				return errSkip
 			}
-			if r.settled || hasJob {
+			var status string
+			var actual *float64
+			err = tx.QueryRow(ctx, "SELECT status, actual_cost FROM jobs WHERE id = $1", id).Scan(&status, &actual)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows): // never created: release
+			case err != nil:
+				return err
+			case status == qguard.JobCompleted:
+				cost := int64(0)
+				if actual != nil {
+					cost = micro(*actual)
+				}
+				if _, err := tx.Exec(ctx, "UPDATE reservations SET amount = $1, settled = true WHERE job_id = $2", cost, id); err != nil {
+					return err
+				}
+				return addSpend(ctx, tx, r.user, r.project, r.day, -r.amount, cost)
+			case !qguard.JobDone(status): // running after all
 				return errSkip
 			}
 			if _, err := tx.Exec(ctx, "DELETE FROM reservations WHERE job_id = $1", id); err != nil {
@@ -270,13 +287,13 @@ func (db *DB) ReleaseOrphans(ctx context.Context, before time.Time) (int, error)
 		})
 		switch {
 		case err == nil:
-			released++
+			repaired++
 		case errors.Is(err, errSkip), qguard.ErrorCode(err) == qguard.ENOTFOUND: // another replica got there first
 		default:
-			return released, err
+			return repaired, err
 		}
 	}
-	return released, nil
+	return repaired, nil
 }
 
 // errSkip rolls back a transaction that found nothing to do.

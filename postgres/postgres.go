@@ -209,14 +209,14 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer conn.Release()
-	var schema string
+	var schema *string // NULL when no schema of the search_path exists
 	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	if schema == "" {
-		return errors.New("migrate: no schema to create qguard's tables in; check search_path or create the schema")
+	if schema == nil || *schema == "" {
+		return errors.New("no schema to create qguard's tables in: the DSN's search_path names no existing schema\nhint: create the schema (CREATE SCHEMA …) or fix search_path")
 	}
-	key := migrateLockKey(schema)
+	key := migrateLockKey(*schema)
 	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}

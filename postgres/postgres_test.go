@@ -223,3 +223,13 @@ func TestNow(t *testing.T) {
 		t.Errorf("database clock %v is %v off", now, d)
 	}
 }
+
+// TestMissingSchema: a search_path naming no existing schema is refused
+// with a hint instead of creating tables elsewhere.
+func TestMissingSchema(t *testing.T) {
+	pgtest.Hold(t)
+	_, err := postgres.Open(t.Context(), pgtest.WithSchema(t, dsn(t), "qg_test_missing_schema"))
+	if err == nil || !contains(err.Error(), "search_path names no existing schema") {
+		t.Fatalf("open with a missing schema: %v", err)
+	}
+}

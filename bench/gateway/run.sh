@@ -2,6 +2,7 @@
 # Authenticated submissions per second on the local simulator, audit on:
 # a fresh home, `qguard serve` on loopback, bench/loadgen as the client.
 #   bench/gateway/run.sh [concurrency] [duration]
+# SYNC=normal selects store.synchronous: normal (default full).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 c=${1:-32}; d=${2:-10s}
