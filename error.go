@@ -21,6 +21,7 @@ const (
 	ECONFLICT          = "conflict"
 	EINVALID           = "invalid" // malformed request other than a circuit
 	EPROVIDER          = "provider_error"
+	EUNAVAILABLE       = "unavailable" // the store cannot be reached; retry later
 	EINTERNAL          = "internal" // anything unexpected; its message is never shown to clients
 )
 

@@ -1,6 +1,10 @@
 package provider
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/qguard/qguard"
+)
 
 // JSONMessage extracts the human message from a provider's JSON error body:
 // "message", "error" (a string or an object with "message"), "errors[0]",
@@ -36,4 +40,31 @@ func JSONMessage(body []byte) string {
 		return o.Message
 	}
 	return string(body)
+}
+
+// SetJSON makes body, marshalled as JSON, the request's body. Set Header
+// first: SetJSON adds the Content-Type to it. A nil body sends none.
+func (r *Request) SetJSON(body any) error {
+	if body == nil {
+		return nil
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	r.Body = b
+	r.Header.Set("Content-Type", "application/json")
+	return nil
+}
+
+// SubmittedID reads the string field that names the job a provider just
+// accepted. Without it the job may run but cannot be followed or
+// cancelled, so its absence is EPROVIDER with the message missing.
+func SubmittedID(body []byte, field, missing string) (string, error) {
+	var fields map[string]json.RawMessage
+	var id string
+	if json.Unmarshal(body, &fields) != nil || json.Unmarshal(fields[field], &id) != nil || id == "" {
+		return "", qguard.Errorf(qguard.EPROVIDER, "%s", missing)
+	}
+	return id, nil
 }

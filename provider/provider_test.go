@@ -379,3 +379,32 @@ func TestCheckURL(t *testing.T) {
 		t.Errorf("password in error: %v", err)
 	}
 }
+
+func TestSubmittedID(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"id":"job-1","status":"queued"}`: "job-1",
+		`{"id":""}`:                        "",
+		`{"id":17}`:                        "",
+		`{"other":"x"}`:                    "",
+		`not json`:                         "",
+		``:                                 "",
+	} {
+		id, err := SubmittedID([]byte(body), "id", "fake accepted the job without returning its id")
+		if id != want || (want == "") != (qguard.ErrorCode(err) == qguard.EPROVIDER) {
+			t.Errorf("%q: id %q err %v", body, id, err)
+		}
+	}
+}
+
+func TestSetJSON(t *testing.T) {
+	r := &Request{Header: http.Header{}}
+	if err := r.SetJSON(nil); err != nil || r.Body != nil || r.Header.Get("Content-Type") != "" {
+		t.Fatalf("nil body: %v %q %v", err, r.Body, r.Header)
+	}
+	if err := r.SetJSON(map[string]int{"shots": 3}); err != nil || string(r.Body) != `{"shots":3}` || r.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("body: %v %q %v", err, r.Body, r.Header)
+	}
+	if err := r.SetJSON(func() {}); err == nil {
+		t.Fatal("marshalled a func")
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/qguard/qguard"
@@ -116,59 +115,52 @@ cannot be opened.`,
 					return fmt.Errorf("read --checkpoint: %w", err)
 				}
 			}
-			st, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			size, err := st.AuditSize(ctx)
-			if err != nil {
-				return err
-			}
-			verifier, err := a.auditVerifier(keyFile)
-			if err != nil {
-				// A fresh home: nothing recorded, so no key yet either.
-				if _, _, cpErr := st.LatestCheckpoint(ctx); size == 0 && opts.Saved == nil && keyFile == "" && qguard.ErrorCode(cpErr) == qguard.ENOTFOUND {
+			return a.withStore(ctx, func(st qguard.Store) error {
+				size, err := st.AuditSize(ctx)
+				if err != nil {
+					return err
+				}
+				verifier, err := a.auditVerifier(keyFile)
+				if err != nil {
+					// A fresh home: nothing recorded, so no key yet either.
+					if _, _, cpErr := st.LatestCheckpoint(ctx); size == 0 && opts.Saved == nil && keyFile == "" && qguard.ErrorCode(cpErr) == qguard.ENOTFOUND {
+						return printOutcome(a, cmd, map[string]any{"ok": true, "records": 0}, "ok: the audit log is empty\n")
+					}
+					return err
+				}
+				var done func()
+				opts.Progress, done = progress(cmd, size, "verifying")
+				rep, err := audit.Verify(ctx, st, verifier, opts)
+				done()
+				if err != nil {
+					// Any failure, tampering or a log that cannot be read, means
+					// the log is not verified: exit 1.
 					if a.json {
-						return a.printJSON(cmd, map[string]any{"ok": true, "records": 0})
+						out := map[string]any{"ok": false, "error": err.Error()}
+						var ve *audit.VerifyError
+						if errors.As(err, &ve) {
+							out["index"], out["checkpoint"], out["reason"] = ve.Index, ve.Checkpoint, ve.Reason
+						}
+						a.printJSON(cmd, out)
 					}
-					fmt.Fprintln(cmd.OutOrStdout(), "ok: the audit log is empty")
-					return nil
+					return denied(fmt.Errorf("audit log verification failed: %w", err))
 				}
-				return err
-			}
-			var done func()
-			opts.Progress, done = progress(cmd, size, "verifying")
-			rep, err := audit.Verify(ctx, st, verifier, opts)
-			done()
-			if err != nil {
-				// Any failure, tampering or a log that cannot be read, means
-				// the log is not verified: exit 1.
 				if a.json {
-					out := map[string]any{"ok": false, "error": err.Error()}
-					var ve *audit.VerifyError
-					if errors.As(err, &ve) {
-						out["index"], out["checkpoint"], out["reason"] = ve.Index, ve.Checkpoint, ve.Reason
-					}
-					a.printJSON(cmd, out)
+					return a.printJSON(cmd, struct {
+						OK bool `json:"ok"`
+						*audit.Report
+					}{true, rep})
 				}
-				return denied(fmt.Errorf("audit log verification failed: %w", err))
-			}
-			if a.json {
-				return a.printJSON(cmd, struct {
-					OK bool `json:"ok"`
-					*audit.Report
-				}{true, rep})
-			}
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "ok: %d records, latest checkpoint at %d signed by %s\n", rep.Records, rep.Checkpoint, rep.Key)
-			if rep.Saved != nil {
-				fmt.Fprintf(w, "ok: the log extends the saved checkpoint at %d\n", *rep.Saved)
-			}
-			if rep.Unsigned > 0 {
-				fmt.Fprintf(w, "note: the last %d records are not yet covered by a checkpoint\n", rep.Unsigned)
-			}
-			return nil
+				w := cmd.OutOrStdout()
+				fmt.Fprintf(w, "ok: %d records, latest checkpoint at %d signed by %s\n", rep.Records, rep.Checkpoint, rep.Key)
+				if rep.Saved != nil {
+					fmt.Fprintf(w, "ok: the log extends the saved checkpoint at %d\n", *rep.Saved)
+				}
+				if rep.Unsigned > 0 {
+					fmt.Fprintf(w, "note: the last %d records are not yet covered by a checkpoint\n", rep.Unsigned)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&checkpointFile, "checkpoint", "", "a checkpoint saved earlier that the log must extend")
@@ -189,36 +181,33 @@ vault existed are otherwise signed when the server next runs).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if sign {
-				v, err := a.openVault(cmd)
+			return a.withStore(ctx, func(st qguard.Store) error {
+				if sign {
+					v, err := a.openVault(cmd)
+					if err != nil {
+						return err
+					}
+					alog, err := a.openAuditLog(ctx, v, st)
+					if err != nil {
+						return err
+					}
+					if _, err := alog.Checkpoint(ctx); err != nil && qguard.ErrorCode(err) != qguard.ENOTFOUND {
+						return fmt.Errorf("sign a checkpoint: %w\nhint: run qguard audit verify", err)
+					}
+				}
+				size, msg, err := st.LatestCheckpoint(ctx)
+				if qguard.ErrorCode(err) == qguard.ENOTFOUND {
+					return errors.New("no audit checkpoint yet: the log is empty or no checkpoint was signed")
+				}
 				if err != nil {
 					return err
 				}
-				alog, err := a.openAuditLog(ctx, v, st)
-				if err != nil {
-					return err
+				if a.json {
+					return a.printJSON(cmd, map[string]any{"size": size, "checkpoint": string(msg)})
 				}
-				if _, err := alog.Checkpoint(ctx); err != nil && qguard.ErrorCode(err) != qguard.ENOTFOUND {
-					return fmt.Errorf("sign a checkpoint: %w\nhint: run qguard audit verify", err)
-				}
-			}
-			size, msg, err := st.LatestCheckpoint(ctx)
-			if qguard.ErrorCode(err) == qguard.ENOTFOUND {
-				return errors.New("no audit checkpoint yet: the log is empty or no checkpoint was signed")
-			}
-			if err != nil {
+				_, err = cmd.OutOrStdout().Write(msg)
 				return err
-			}
-			if a.json {
-				return a.printJSON(cmd, map[string]any{"size": size, "checkpoint": string(msg)})
-			}
-			_, err = cmd.OutOrStdout().Write(msg)
-			return err
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&sign, "sign", false, "sign a new checkpoint covering the whole log first (unlocks the vault)")
@@ -238,20 +227,17 @@ reason) over the last --days days, and the sessions active now.`,
 				return fmt.Errorf("--days must be at least 1, not %d", days)
 			}
 			ctx := cmd.Context()
-			st, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			now := time.Now()
-			s, err := audit.Summarize(ctx, st, st, now.AddDate(0, 0, -days), now)
-			if err != nil {
-				return err
-			}
-			if a.json {
-				return a.printJSON(cmd, s)
-			}
-			return printSummary(cmd.OutOrStdout(), s, days)
+			return a.withStore(ctx, func(st qguard.Store) error {
+				now := time.Now()
+				s, err := audit.Summarize(ctx, st, st, now.AddDate(0, 0, -days), now)
+				if err != nil {
+					return err
+				}
+				if a.json {
+					return a.printJSON(cmd, s)
+				}
+				return printSummary(cmd.OutOrStdout(), s, days)
+			})
 		},
 	}
 	cmd.Flags().IntVar(&days, "days", 7, "report on the last N days")
@@ -259,7 +245,7 @@ reason) over the last --days days, and the sessions active now.`,
 }
 
 func printSummary(out io.Writer, s *audit.Summary, days int) error {
-	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	w := newTable(out)
 	fmt.Fprintf(w, "audit report, last %d days (since %s)\n", days, s.Since.Format(time.RFC3339))
 	for _, row := range []struct {
 		name string
@@ -306,31 +292,28 @@ export holds no secret. A progress bar shows on a terminal for big logs.`,
 				return err
 			}
 			ctx := cmd.Context()
-			st, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			size, err := st.AuditSize(ctx)
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			var buf *bytes.Buffer
-			if output != "" {
-				buf = &bytes.Buffer{}
-				w = buf
-			}
-			step, done := progress(cmd, size, "exporting")
-			_, err = audit.Export(ctx, st, w, from, step)
-			done()
-			if err != nil {
-				return err
-			}
-			if buf != nil {
-				return securefile.WriteFile(output, buf.Bytes())
-			}
-			return nil
+			return a.withStore(ctx, func(st qguard.Store) error {
+				size, err := st.AuditSize(ctx)
+				if err != nil {
+					return err
+				}
+				w := cmd.OutOrStdout()
+				var buf *bytes.Buffer
+				if output != "" {
+					buf = &bytes.Buffer{}
+					w = buf
+				}
+				step, done := progress(cmd, size, "exporting")
+				_, err = audit.Export(ctx, st, w, from, step)
+				done()
+				if err != nil {
+					return err
+				}
+				if buf != nil {
+					return securefile.WriteFile(output, buf.Bytes())
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVar(&since, "since", "", "only records from this time: RFC 3339, YYYY-MM-DD or a duration ago (24h)")
@@ -368,20 +351,13 @@ stored in clear.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := a.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			idx, err := a.appendAudit(ctx, st, qguard.AuditRecord{Action: "audit.note", Resource: resource, Reason: args[0]})
-			if err != nil {
-				return err
-			}
-			if a.json {
-				return a.printJSON(cmd, map[string]int64{"index": idx})
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "recorded as audit record %d\n", idx)
-			return nil
+			return a.withStore(ctx, func(st qguard.Store) error {
+				idx, err := a.appendAudit(ctx, st, qguard.AuditRecord{Action: "audit.note", Resource: resource, Reason: args[0]})
+				if err != nil {
+					return err
+				}
+				return printOutcome(a, cmd, map[string]int64{"index": idx}, "recorded as audit record %d\n", idx)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&resource, "resource", "", "what the note is about (e.g. provider:ibm)")

@@ -2,10 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/qguard/qguard"
+	"github.com/qguard/qguard/gateway/client"
 	"github.com/spf13/cobra"
 )
 
@@ -38,25 +39,18 @@ func newBudgetCmd(a *app) *cobra.Command {
 	}, &cobra.Command{
 		Use: "show", Short: "Show daily limits and today's spend", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := a.gatewayClient()
-			if err != nil {
-				return err
-			}
-			bs, err := c.Budgets(cmd.Context())
-			if err != nil {
-				return apiErr(err)
-			}
-			if a.json {
-				return a.printJSON(cmd, bs)
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SCOPE\tNAME\tDAILY USD\tSETTLED\tRESERVED\tLEFT")
-			for _, b := range bs {
-				left := b.Daily - b.Today.Settled - b.Today.Reserved
-				fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.4f\t%.4f\t%.4f\n", b.Scope, b.Name, b.Daily, b.Today.Settled, b.Today.Reserved, left)
-			}
-			return tw.Flush()
+			return showFromGateway(a, cmd, (*client.Client).Budgets, printBudgets)
 		},
 	})
 	return cmd
+}
+
+func printBudgets(w io.Writer, bs []client.BudgetView) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "SCOPE\tNAME\tDAILY USD\tSETTLED\tRESERVED\tLEFT")
+	for _, b := range bs {
+		left := b.Daily - b.Today.Settled - b.Today.Reserved
+		fmt.Fprintf(tw, "%s\t%s\t%.2f\t%.4f\t%.4f\t%.4f\n", b.Scope, b.Name, b.Daily, b.Today.Settled, b.Today.Reserved, left)
+	}
+	return tw.Flush()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/qguard/qguard"
@@ -81,7 +81,7 @@ such as QISKIT_IBM_TOKEN, AWS_ACCESS_KEY_ID, IONQ_API_KEY, and a .env file), or 
 					return err
 				}
 			default:
-				data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), 1<<20+1))
+				data, err := readStdin(cmd)
 				if err != nil {
 					return fmt.Errorf("read stdin: %w", err)
 				}
@@ -100,11 +100,7 @@ such as QISKIT_IBM_TOKEN, AWS_ACCESS_KEY_ID, IONQ_API_KEY, and a .env file), or 
 			if err != nil {
 				return err
 			}
-			if a.json {
-				return a.printJSON(cmd, credentialView(c, nil, 0))
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "stored %s/%s (version %d)\n", c.Provider, c.Profile, c.Version)
-			return nil
+			return printOutcome(a, cmd, credentialView(c, nil, 0), "stored %s/%s (version %d)\n", c.Provider, c.Profile, c.Version)
 		},
 	}
 	cmd.Flags().StringVar(&profile, "profile", "default", "profile name")
@@ -114,9 +110,15 @@ such as QISKIT_IBM_TOKEN, AWS_ACCESS_KEY_ID, IONQ_API_KEY, and a .env file), or 
 	return cmd
 }
 
+// readStdin reads at most 1 MiB and a byte, so that the parser sees an
+// oversized input as such instead of a silently cut one.
+func readStdin(cmd *cobra.Command) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(cmd.InOrStdin(), 1<<20+1))
+}
+
 func readInput(cmd *cobra.Command, name string) ([]byte, error) {
 	if name == "-" {
-		return io.ReadAll(io.LimitReader(cmd.InOrStdin(), 1<<20+1))
+		return readStdin(cmd)
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
@@ -213,6 +215,17 @@ func credentialView(c *qguard.Credential, shown map[string]string, rotationDays 
 	}
 }
 
+// openVaultFor checks the provider name, then opens the vault (which may
+// prompt for its passphrase: a typo should not cost one).
+func (a *app) openVaultFor(cmd *cobra.Command, provider string) (*vault.Schema, *vault.Vault, error) {
+	schema, err := vault.SchemaFor(provider)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := a.openVault(cmd)
+	return schema, v, err
+}
+
 func newCredsListCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
@@ -244,7 +257,7 @@ func newCredsListCmd(a *app) *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), "no credentials stored")
 				return nil
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			tw := newTable(cmd.OutOrStdout())
 			fmt.Fprintln(tw, "PROVIDER\tPROFILE\tVERSION\tAGE\tLAST USED")
 			for _, cv := range views {
 				used := "never"
@@ -276,11 +289,7 @@ func newCredsGetCmd(a *app) *cobra.Command {
 		Short: "Show a credential, secrets masked unless --reveal",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			schema, err := vault.SchemaFor(args[0])
-			if err != nil {
-				return err
-			}
-			v, err := a.openVault(cmd)
+			schema, v, err := a.openVaultFor(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -324,22 +333,14 @@ func newCredsDeleteCmd(a *app) *cobra.Command {
 		Short: "Delete a credential",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			schema, err := vault.SchemaFor(args[0])
-			if err != nil {
-				return err
-			}
-			v, err := a.openVault(cmd)
+			schema, v, err := a.openVaultFor(cmd, args[0])
 			if err != nil {
 				return err
 			}
 			if err := v.Delete(cmd.Context(), schema.Provider, profile); err != nil {
 				return err
 			}
-			if a.json {
-				return a.printJSON(cmd, map[string]string{"deleted": schema.Provider + "/" + profile})
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "deleted %s/%s\n", schema.Provider, profile)
-			return nil
+			return printOutcome(a, cmd, map[string]string{"deleted": schema.Provider + "/" + profile}, "deleted %s/%s\n", schema.Provider, profile)
 		},
 	}
 	cmd.Flags().StringVar(&profile, "profile", "default", "profile name")
@@ -360,48 +361,43 @@ func newCredsRotateKeyCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.json {
-				return a.printJSON(cmd, map[string]string{"recipient": r, "key_source": v.KeySource()})
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "rotated the vault identity (key source %s); new recipient %s\n", v.KeySource(), r)
-			return nil
+			return printOutcome(a, cmd, map[string]string{"recipient": r, "key_source": v.KeySource()},
+				"rotated the vault identity (key source %s); new recipient %s\n", v.KeySource(), r)
 		},
 	}
 }
 
 func newCredsAddRecipientCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:   "add-recipient AGE1PQ-RECIPIENT",
-		Short: "Also encrypt the vault to another age post-quantum recipient (e.g. an offline break-glass key)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := a.openVault(cmd)
-			if err != nil {
-				return err
-			}
-			if err := v.AddRecipient(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			return printRecipients(a, cmd, v, "added recipient")
-		},
-	}
+	return newCredsRecipientChangeCmd(a, "add-recipient", "Also encrypt the vault to another age post-quantum recipient (e.g. an offline break-glass key)",
+		(*vault.Vault).AddRecipient, "", "added recipient")
 }
 
 func newCredsRemoveRecipientCmd(a *app) *cobra.Command {
+	return newCredsRecipientChangeCmd(a, "remove-recipient", "Stop encrypting the vault to an extra recipient",
+		(*vault.Vault).RemoveRecipient,
+		"qguard: note: copies of vault.age made before stay readable with that key; rotate the credentials if it leaked",
+		"removed recipient")
+}
+
+// newCredsRecipientChangeCmd changes the vault's extra recipients, prints
+// note (if any) on stderr, then the recipients now in use.
+func newCredsRecipientChangeCmd(a *app, verb, short string, change func(*vault.Vault, context.Context, string) error, note, what string) *cobra.Command {
 	return &cobra.Command{
-		Use:   "remove-recipient AGE1PQ-RECIPIENT",
-		Short: "Stop encrypting the vault to an extra recipient",
+		Use:   verb + " AGE1PQ-RECIPIENT",
+		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			v, err := a.openVault(cmd)
 			if err != nil {
 				return err
 			}
-			if err := v.RemoveRecipient(cmd.Context(), args[0]); err != nil {
+			if err := change(v, cmd.Context(), args[0]); err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.ErrOrStderr(), "qguard: note: copies of vault.age made before stay readable with that key; rotate the credentials if it leaked")
-			return printRecipients(a, cmd, v, "removed recipient")
+			if note != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), note)
+			}
+			return printRecipients(a, cmd, v, what)
 		},
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/qguard/qguard"
@@ -44,6 +43,18 @@ func (a *app) withStore(ctx context.Context, fn func(st qguard.Store) error) err
 	}
 	err = fn(st)
 	return errors.Join(err, st.Close())
+}
+
+// withUser opens the store for one command and runs fn with the user
+// named name.
+func (a *app) withUser(ctx context.Context, name string, fn func(st qguard.Store, u *qguard.User) error) error {
+	return a.withStore(ctx, func(st qguard.Store) error {
+		u, err := findUser(ctx, st, name)
+		if err != nil {
+			return err
+		}
+		return fn(st, u)
+	})
 }
 
 // checkRole fails unless the configured policy defines role.
@@ -160,7 +171,7 @@ func newUsersListCmd(a *app) *cobra.Command {
 					fmt.Fprintln(cmd.ErrOrStderr(), "qguard: no users yet (add one with qguard users add NAME --role ROLE)")
 					return nil
 				}
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				w := newTable(cmd.OutOrStdout())
 				fmt.Fprintln(w, "NAME\tROLE\tPROJECT\tSTATUS\tCREATED")
 				for _, u := range users {
 					status := "enabled"
@@ -189,11 +200,7 @@ func newUsersRemoveCmd(a *app) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st qguard.Store) error {
-				u, err := findUser(ctx, st, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withUser(ctx, args[0], func(st qguard.Store, u *qguard.User) error {
 				if err := a.auditLog(ctx, st, qguard.AuditRecord{Action: "user.remove", Resource: "user:" + u.Name,
 					Details: map[string]string{"role": u.Role}}); err != nil {
 					return fmt.Errorf("user not removed: %w", err)
@@ -209,11 +216,7 @@ func newUsersRemoveCmd(a *app) *cobra.Command {
 
 // done reports a change: JSON {"user":…,"result":…} or a line on stdout.
 func (a *app) done(cmd *cobra.Command, user, result string) error {
-	if a.json {
-		return a.printJSON(cmd, map[string]string{"user": user, "result": result})
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "user %s %s\n", user, result)
-	return nil
+	return printOutcome(a, cmd, map[string]string{"user": user, "result": result}, "user %s %s\n", user, result)
 }
 
 func newUsersSetRoleCmd(a *app) *cobra.Command {
@@ -227,11 +230,7 @@ func newUsersSetRoleCmd(a *app) *cobra.Command {
 			if err := a.checkRole(role); err != nil {
 				return err
 			}
-			return a.withStore(ctx, func(st qguard.Store) error {
-				u, err := findUser(ctx, st, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withUser(ctx, args[0], func(st qguard.Store, u *qguard.User) error {
 				if err := a.auditLog(ctx, st, qguard.AuditRecord{Action: "user.set_role", Resource: "user:" + u.Name,
 					Details: map[string]string{"from": u.Role, "to": role}}); err != nil {
 					return fmt.Errorf("role not changed: %w", err)
@@ -257,11 +256,7 @@ func newUsersEnableCmd(a *app, verb string, disable bool) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st qguard.Store) error {
-				u, err := findUser(ctx, st, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withUser(ctx, args[0], func(st qguard.Store, u *qguard.User) error {
 				if u.Disabled == disable {
 					return a.done(cmd, u.Name, "is already "+verb+"d")
 				}
@@ -295,11 +290,7 @@ func newUsersKeysCmd(a *app) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			return a.withStore(ctx, func(st qguard.Store) error {
-				u, err := findUser(ctx, st, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withUser(ctx, args[0], func(st qguard.Store, u *qguard.User) error {
 				keys, err := st.APIKeys(ctx, u.ID)
 				if err != nil {
 					return err
@@ -316,7 +307,7 @@ func newUsersKeysCmd(a *app) *cobra.Command {
 					}
 					return a.printJSON(cmd, out)
 				}
-				w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				w := newTable(cmd.OutOrStdout())
 				fmt.Fprintln(w, "ID\tHINT\tSTATUS\tCREATED\tEXPIRES\tLAST USED")
 				for _, k := range keys {
 					fmt.Fprintf(w, "%d\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Hint, keyStatus(k, now),
@@ -350,11 +341,7 @@ func newUsersAddKeyCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withStore(ctx, func(st qguard.Store) error {
-				u, err := findUser(ctx, st, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withUser(ctx, args[0], func(st qguard.Store, u *qguard.User) error {
 				key, k, err := auth.New(st, cfg.Auth, a.now).IssueKey(ctx, u.Name, expires)
 				if err != nil {
 					return err
@@ -389,11 +376,7 @@ func newUsersRevokeKeyCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.withStore(ctx, func(st qguard.Store) error {
-				u, err := findUser(ctx, st, args[0])
-				if err != nil {
-					return err
-				}
+			return a.withUser(ctx, args[0], func(st qguard.Store, u *qguard.User) error {
 				keys, err := st.APIKeys(ctx, u.ID)
 				if err != nil {
 					return err

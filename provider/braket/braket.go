@@ -240,13 +240,8 @@ func (p *Provider) sign(a *account, service string, body []byte) func(*http.Requ
 func (p *Provider) call(ctx context.Context, a *account, r *provider.Request, path string, body any) (*provider.Response, error) {
 	r.URL = a.endpoint + path
 	r.Header = http.Header{"User-Agent": {UserAgent}}
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		r.Body = b
-		r.Header.Set("Content-Type", "application/json")
+	if err := r.SetJSON(body); err != nil {
+		return nil, err
 	}
 	r.Secrets = a.secrets()
 	r.Authorize = p.sign(a, "braket", r.Body)
@@ -504,13 +499,7 @@ func (p *Provider) Submit(ctx context.Context, s qguard.Submission) (string, err
 	if err != nil {
 		return "", err
 	}
-	var out struct {
-		QuantumTaskArn string `json:"quantumTaskArn"`
-	}
-	if err := json.Unmarshal(resp.Body, &out); err != nil || out.QuantumTaskArn == "" {
-		return "", qguard.Errorf(qguard.EPROVIDER, "braket accepted the task without returning its ARN")
-	}
-	return out.QuantumTaskArn, nil
+	return provider.SubmittedID(resp.Body, "quantumTaskArn", "braket accepted the task without returning its ARN")
 }
 
 // CreateQuantumTaskRequest is the CreateQuantumTask body (botocore's

@@ -189,17 +189,10 @@ func (p *Provider) bearerToken(ctx context.Context, a *account, force bool) (str
 // call sends one runtime API request with the bearer token, renewing the
 // token once if the service says it expired.
 func (p *Provider) call(ctx context.Context, a *account, r *provider.Request, path string, body any) (*provider.Response, error) {
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		r.Body = b
-	}
 	r.URL = a.baseURL + path
 	r.Header = http.Header{"Accept": {"application/json"}, "Service-CRN": {a.instance}, "IBM-API-Version": {p.cfg.APIVersion}}
-	if body != nil {
-		r.Header.Set("Content-Type", "application/json")
+	if err := r.SetJSON(body); err != nil {
+		return nil, err
 	}
 	for attempt := 0; ; attempt++ {
 		tok, err := p.bearerToken(ctx, a, attempt > 0)
@@ -365,13 +358,7 @@ func (p *Provider) Submit(ctx context.Context, s qguard.Submission) (string, err
 	if err != nil {
 		return "", deviceErr(s.Device, err)
 	}
-	var out struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(resp.Body, &out); err != nil || out.ID == "" {
-		return "", qguard.Errorf(qguard.EPROVIDER, "ibm accepted the job without returning its id")
-	}
-	return out.ID, nil
+	return provider.SubmittedID(resp.Body, "id", "ibm accepted the job without returning its id")
 }
 
 // jobRequest is POST /jobs (qiskit_ibm_runtime/api/rest/runtime.py

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,22 +14,13 @@ import (
 	"github.com/qguard/qguard/provider/providertest"
 )
 
-const bell = `OPENQASM 3.0;
-include "stdgates.inc";
-qubit[2] q;
-bit[2] c;
-h q[0];
-cx q[0], q[1];
-c = measure q;
-`
+const bell = providertest.Bell
 
 type harness struct {
+	*providertest.Egress
 	fake  *ibmtest.Server
 	creds *providertest.Creds
 	p     *Provider
-	logs  *providertest.SyncBuffer
-	mu    sync.Mutex
-	calls []provider.CallInfo
 }
 
 func newHarness(t *testing.T) *harness {
@@ -38,45 +28,16 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{fake: ibmtest.New(t), creds: providertest.NewCreds()}
 	h.creds.Set(qguard.ProviderIBMQuantum, "default", map[string]string{
 		"token": h.fake.APIKey, "instance": h.fake.CRN, "channel": "ibm_quantum_platform", "region": "us-east"})
-	log, buf := providertest.Logger()
-	h.logs = buf
-	h.p = New(Config{URL: h.fake.APIURL(), IAMURL: h.fake.URL, Egress: provider.Options{
-		Timeout: 2 * time.Second, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryWait: 2 * time.Second,
-		Logger: log,
-		Observer: func(_ context.Context, c provider.CallInfo) {
-			h.mu.Lock()
-			h.calls = append(h.calls, c)
-			h.mu.Unlock()
-		}}}, h.creds, "default", nil)
-	t.Cleanup(func() { h.noSecrets(t) })
+	var egress provider.Options
+	h.Egress, egress = providertest.NewEgress()
+	h.p = New(Config{URL: h.fake.APIURL(), IAMURL: h.fake.URL, Egress: egress}, h.creds, "default", nil)
+	t.Cleanup(func() {
+		// The IAM exchange is left out: its body is the API key by protocol.
+		secrets := []string{h.fake.APIKey, h.p.token.value}
+		h.NoSecrets(t, secrets)
+		providertest.NoSecrets(t, secrets, "request", h.fake.RequestTexts("/identity/token")...)
+	})
 	return h
-}
-
-// noSecrets: neither the logs nor what the fake recorded (except the IAM
-// exchange, whose body is the API key by protocol) hold a credential.
-func (h *harness) noSecrets(t *testing.T) {
-	secrets := []string{h.fake.APIKey, h.p.token.value}
-	providertest.NoSecrets(t, secrets, "log", h.logs.String())
-	providertest.NoSecrets(t, secrets, "request", h.fake.RequestTexts("/identity/token")...)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	b, _ := json.Marshal(h.calls)
-	providertest.NoSecrets(t, secrets, "observer", string(b))
-}
-
-func wait(t *testing.T, p *Provider, device, id string) *qguard.ProviderStatus {
-	t.Helper()
-	for range 10 {
-		st, err := p.Status(context.Background(), device, id)
-		if err != nil {
-			t.Fatalf("Status: %v", err)
-		}
-		if qguard.JobDone(st.Status) {
-			return st
-		}
-	}
-	t.Fatal("job never finished")
-	return nil
 }
 
 func TestSubmitPollCounts(t *testing.T) {
@@ -101,7 +62,7 @@ func TestSubmitPollCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := wait(t, h.p, "ibm_fake_small", id)
+	st := providertest.Wait(t, h.p, "ibm_fake_small", id)
 	if st.Status != qguard.JobCompleted || st.Result == nil {
 		t.Fatalf("status = %+v", st)
 	}
@@ -141,7 +102,7 @@ func TestDefaultShots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := wait(t, h.p, "ibm_fake_small", id); st.Result.Shots != EffectiveShots(0, 0) || st.Result.Shots != 4096 {
+	if st := providertest.Wait(t, h.p, "ibm_fake_small", id); st.Result.Shots != EffectiveShots(0, 0) || st.Result.Shots != 4096 {
 		t.Fatalf("shots = %d, want 4096", st.Result.Shots)
 	}
 }
@@ -251,14 +212,12 @@ func TestRateLimitRetryAfter(t *testing.T) {
 	if time.Since(start) < time.Second {
 		t.Fatal("Retry-After: 1 was not honoured")
 	}
-	h.mu.Lock()
 	var attempts int
-	for _, c := range h.calls {
+	for _, c := range h.Calls() {
 		if c.Op == "devices" {
 			attempts = c.Attempts
 		}
 	}
-	h.mu.Unlock()
 	if attempts != 2 {
 		t.Fatalf("attempts = %d, want 2", attempts)
 	}
@@ -288,7 +247,7 @@ func TestBadCredentialNotInErrors(t *testing.T) {
 		t.Fatal("submitted with a wrong key")
 	}
 	providertest.NoSecrets(t, []string{key}, "error", err.Error(), qguard.ErrorMessage(err))
-	providertest.NoSecrets(t, []string{key}, "log", h.logs.String())
+	providertest.NoSecrets(t, []string{key}, "log", h.Logs.String())
 	// The wrong CRN is refused by the service.
 	h.creds.Set(qguard.ProviderIBMQuantum, "default", map[string]string{"token": h.fake.APIKey, "instance": "crn:v1:other"})
 	if _, err := h.p.Devices(context.Background()); qguard.ErrorCode(err) != qguard.EPROVIDER {

@@ -91,13 +91,8 @@ func (p *Provider) account(ctx context.Context) (*account, error) {
 func (p *Provider) call(ctx context.Context, a *account, r *provider.Request, path string, body any) (*provider.Response, error) {
 	r.URL = a.base.String() + path
 	r.Header = http.Header{"Accept": {"application/json"}}
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		r.Body = b
-		r.Header.Set("Content-Type", "application/json")
+	if err := r.SetJSON(body); err != nil {
+		return nil, err
 	}
 	r.Secrets = []string{a.key}
 	r.Authorize = func(req *http.Request) error {
@@ -241,13 +236,7 @@ func (p *Provider) Submit(ctx context.Context, s qguard.Submission) (string, err
 	if err != nil {
 		return "", err
 	}
-	var out struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(resp.Body, &out); err != nil || out.ID == "" {
-		return "", qguard.Errorf(qguard.EPROVIDER, "ionq accepted the job without returning its id")
-	}
-	return out.ID, nil
+	return provider.SubmittedID(resp.Body, "id", "ionq accepted the job without returning its id")
 }
 
 // Status implements qguard.Provider: a completed job's probabilities are

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,62 +14,27 @@ import (
 	"github.com/qguard/qguard/provider/providertest"
 )
 
-const bell = `OPENQASM 3.0;
-include "stdgates.inc";
-qubit[2] q;
-bit[2] c;
-h q[0];
-cx q[0], q[1];
-c = measure q;
-`
+const bell = providertest.Bell
 
 type harness struct {
+	*providertest.Egress
 	fake  *ionqtest.Server
 	creds *providertest.Creds
 	p     *Provider
-	logs  *providertest.SyncBuffer
-	mu    sync.Mutex
-	calls []provider.CallInfo
 }
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
 	h := &harness{fake: ionqtest.New(t), creds: providertest.NewCreds()}
 	h.creds.Set(qguard.ProviderIonQ, "default", map[string]string{"api_key": h.fake.APIKey, "base_url": h.fake.BaseURL})
-	log, buf := providertest.Logger()
-	h.logs = buf
-	cfg.Egress = provider.Options{Timeout: 2 * time.Second, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryWait: 2 * time.Second,
-		Logger: log, Observer: func(_ context.Context, c provider.CallInfo) {
-			h.mu.Lock()
-			h.calls = append(h.calls, c)
-			h.mu.Unlock()
-		}}
+	h.Egress, cfg.Egress = providertest.NewEgress()
 	h.p = New(cfg, h.creds, "default", nil)
 	t.Cleanup(func() {
 		secrets := []string{h.fake.APIKey}
-		providertest.NoSecrets(t, secrets, "log", h.logs.String())
+		h.NoSecrets(t, secrets)
 		providertest.NoSecrets(t, secrets, "request", h.fake.RequestTexts("")...)
-		h.mu.Lock()
-		b, _ := json.Marshal(h.calls)
-		h.mu.Unlock()
-		providertest.NoSecrets(t, secrets, "observer", string(b))
 	})
 	return h
-}
-
-func wait(t *testing.T, p *Provider, device, id string) *qguard.ProviderStatus {
-	t.Helper()
-	for range 10 {
-		st, err := p.Status(context.Background(), device, id)
-		if err != nil {
-			t.Fatalf("Status: %v", err)
-		}
-		if qguard.JobDone(st.Status) {
-			return st
-		}
-	}
-	t.Fatal("job never finished")
-	return nil
 }
 
 func TestSubmitPollCounts(t *testing.T) {
@@ -104,7 +68,7 @@ func TestSubmitPollCounts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := wait(t, h.p, "qpu.forte-1", id)
+			st := providertest.Wait(t, h.p, "qpu.forte-1", id)
 			// State 1 (qubit 0 set) is "01"; 101 shots split 51/50.
 			if st.Status != qguard.JobCompleted || st.Result.Shots != 101 || st.Result.Counts["00"]+st.Result.Counts["01"] != 101 || st.Result.Counts["01"] < 50 {
 				t.Fatalf("result = %+v", st.Result)
@@ -171,7 +135,7 @@ func TestWrongKeyNotInError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	providertest.NoSecrets(t, []string{key}, "error", err.Error())
-	providertest.NoSecrets(t, []string{key}, "log", h.logs.String())
+	providertest.NoSecrets(t, []string{key}, "log", h.Logs.String())
 }
 
 func TestRateLimitAndDown(t *testing.T) {

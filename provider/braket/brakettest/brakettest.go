@@ -227,10 +227,8 @@ func (s *Server) Task(arn string) (tags map[string]string, shots int, ok bool) {
 }
 
 func awsError(w http.ResponseWriter, status int, typ, msg string) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Amzn-ErrorType", typ+":")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"message": msg})
+	providertest.WriteJSON(w, status, map[string]string{"message": msg})
 }
 
 func s3Error(w http.ResponseWriter, status int, code, msg string) {
@@ -365,12 +363,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
 // decode reads a JSON body strictly, as Braket's validation does.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" && ct != "application/x-amz-json-1.1" {
@@ -412,7 +404,7 @@ func (s *Server) searchDevices(w http.ResponseWriter, r *http.Request) {
 	for _, d := range s.devices {
 		out = append(out, s.summary(d))
 	}
-	writeJSON(w, 200, map[string]any{"devices": out})
+	providertest.WriteJSON(w, 200, map[string]any{"devices": out})
 }
 
 func (s *Server) getDevice(w http.ResponseWriter, r *http.Request) {
@@ -433,7 +425,7 @@ func (s *Server) getDevice(w http.ResponseWriter, r *http.Request) {
 	})
 	m := s.summary(d)
 	m["deviceCapabilities"] = string(caps)
-	writeJSON(w, 200, m)
+	providertest.WriteJSON(w, 200, m)
 }
 
 var (
@@ -484,7 +476,7 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 			awsError(w, 409, "ConflictException", "clientToken was already used with different parameters")
 			return
 		}
-		writeJSON(w, 201, map[string]string{"quantumTaskArn": arn})
+		providertest.WriteJSON(w, 201, map[string]string{"quantumTaskArn": arn})
 		return
 	}
 	d := s.devices[req.DeviceArn]
@@ -512,7 +504,7 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 	}
 	s.tasks[t.arn] = t
 	s.byToken[t.token] = t.arn
-	writeJSON(w, 201, map[string]string{"quantumTaskArn": t.arn})
+	providertest.WriteJSON(w, 201, map[string]string{"quantumTaskArn": t.arn})
 }
 
 func (s *Server) task(w http.ResponseWriter, r *http.Request) *task {
@@ -542,7 +534,7 @@ func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
 	case "CANCELLING":
 		t.status = "CANCELLED"
 	}
-	writeJSON(w, 200, map[string]any{"quantumTaskArn": t.arn, "status": t.status, "deviceArn": t.device, "shots": t.shots,
+	providertest.WriteJSON(w, 200, map[string]any{"quantumTaskArn": t.arn, "status": t.status, "deviceArn": t.device, "shots": t.shots,
 		"outputS3Bucket": t.bucket, "outputS3Directory": t.dir, "createdAt": time.Now().UTC().Format(time.RFC3339), "tags": t.tags})
 }
 
@@ -593,7 +585,7 @@ func (s *Server) cancelTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t.status = "CANCELLING"
-	writeJSON(w, 200, map[string]string{"cancellationStatus": "CANCELLING", "quantumTaskArn": t.arn})
+	providertest.WriteJSON(w, 200, map[string]string{"cancellationStatus": "CANCELLING", "quantumTaskArn": t.arn})
 }
 
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {

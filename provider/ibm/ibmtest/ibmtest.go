@@ -133,27 +133,21 @@ func (s *Server) JobState(id string) string {
 	return ""
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
 func apiError(w http.ResponseWriter, status int, code int, msg string) {
-	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"code": code, "message": msg}}, "status_code": status})
+	providertest.WriteJSON(w, status, map[string]any{"errors": []map[string]any{{"code": code, "message": msg}}, "status_code": status})
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
-		writeJSON(w, 400, map[string]any{"errorCode": "BXNIM0109E", "errorMessage": "Property missing or empty. Operation not possible."})
+		providertest.WriteJSON(w, 400, map[string]any{"errorCode": "BXNIM0109E", "errorMessage": "Property missing or empty. Operation not possible."})
 		return
 	}
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "urn:ibm:params:oauth:grant-type:apikey" {
-		writeJSON(w, 400, map[string]any{"errorCode": "BXNIM0109E", "errorMessage": "Property missing or empty. Operation not possible."})
+		providertest.WriteJSON(w, 400, map[string]any{"errorCode": "BXNIM0109E", "errorMessage": "Property missing or empty. Operation not possible."})
 		return
 	}
 	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("apikey")), []byte(s.APIKey)) != 1 {
-		writeJSON(w, 400, map[string]any{"errorCode": "BXNIM0415E", "errorMessage": "Provided API key could not be found."})
+		providertest.WriteJSON(w, 400, map[string]any{"errorCode": "BXNIM0415E", "errorMessage": "Provided API key could not be found."})
 		return
 	}
 	b := make([]byte, 24)
@@ -164,7 +158,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.tokens[tok] = exp
 	s.issued++
 	s.mu.Unlock()
-	writeJSON(w, 200, map[string]any{"access_token": tok, "refresh_token": "not_supported", "token_type": "Bearer",
+	providertest.WriteJSON(w, 200, map[string]any{"access_token": tok, "refresh_token": "not_supported", "token_type": "Bearer",
 		"expires_in": int(s.tokenTTL / time.Second), "expiration": exp.Unix()})
 }
 
@@ -201,7 +195,7 @@ func (s *Server) listBackends(w http.ResponseWriter, r *http.Request) {
 	for n := range s.backends {
 		names = append(names, n)
 	}
-	writeJSON(w, 200, map[string]any{"devices": names})
+	providertest.WriteJSON(w, 200, map[string]any{"devices": names})
 }
 
 func (s *Server) backend(w http.ResponseWriter, r *http.Request) *Backend {
@@ -216,7 +210,7 @@ func (s *Server) backend(w http.ResponseWriter, r *http.Request) *Backend {
 
 func (s *Server) configuration(w http.ResponseWriter, r *http.Request) {
 	if b := s.backend(w, r); b != nil {
-		writeJSON(w, 200, map[string]any{"backend_name": b.Name, "backend_version": "1.0.0", "n_qubits": b.Qubits,
+		providertest.WriteJSON(w, 200, map[string]any{"backend_name": b.Name, "backend_version": "1.0.0", "n_qubits": b.Qubits,
 			"basis_gates": []string{"ecr", "id", "rz", "sx", "x"}, "simulator": false, "max_shots": 100000})
 	}
 }
@@ -227,7 +221,7 @@ func (s *Server) backendStatus(w http.ResponseWriter, r *http.Request) {
 		if !b.Operational {
 			status = "internal"
 		}
-		writeJSON(w, 200, map[string]any{"backend_name": b.Name, "backend_version": "1.0.0", "state": b.Operational, "status": status, "length_queue": 3})
+		providertest.WriteJSON(w, 200, map[string]any{"backend_name": b.Name, "backend_version": "1.0.0", "state": b.Operational, "status": status, "length_queue": 3})
 	}
 }
 
@@ -238,7 +232,7 @@ func (s *Server) usage(w http.ResponseWriter, r *http.Request) {
 	if s.limitReached {
 		consumed = 600
 	}
-	writeJSON(w, 200, map[string]any{"instance_id": s.CRN, "plan_id": "open", "usage_consumed_seconds": consumed,
+	providertest.WriteJSON(w, 200, map[string]any{"instance_id": s.CRN, "plan_id": "open", "usage_consumed_seconds": consumed,
 		"usage_limit_seconds": 600, "usage_limit_reached": s.limitReached})
 }
 
@@ -314,7 +308,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.jobs[j.id] = j
 	s.mu.Unlock()
-	writeJSON(w, 200, map[string]any{"id": j.id, "backend": j.backend})
+	providertest.WriteJSON(w, 200, map[string]any{"id": j.id, "backend": j.backend})
 }
 
 func (s *Server) job(w http.ResponseWriter, r *http.Request) *job {
@@ -341,7 +335,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 			j.state = "Running"
 		}
 	}
-	writeJSON(w, 200, map[string]any{"id": j.id, "backend": j.backend, "program": map[string]any{"id": "sampler"},
+	providertest.WriteJSON(w, 200, map[string]any{"id": j.id, "backend": j.backend, "program": map[string]any{"id": "sampler"},
 		"status": j.state, "state": map[string]any{"status": j.state}})
 }
 
@@ -378,7 +372,7 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if j := s.job(w, r); j != nil {
-		writeJSON(w, 200, map[string]any{"usage": map[string]any{"quantum_seconds": 3, "seconds": 3}})
+		providertest.WriteJSON(w, 200, map[string]any{"usage": map[string]any{"quantum_seconds": 3, "seconds": 3}})
 	}
 }
 

@@ -82,13 +82,7 @@ func (s *Server) Jobs() int {
 }
 
 func apiError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]any{"statusCode": status, "error": http.StatusText(status), "message": msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	providertest.WriteJSON(w, status, map[string]any{"statusCode": status, "error": http.StatusText(status), "message": msg})
 }
 
 func (s *Server) auth(h http.HandlerFunc) http.HandlerFunc {
@@ -114,7 +108,7 @@ func (s *Server) listBackends(w http.ResponseWriter, r *http.Request) {
 	for _, b := range s.backends {
 		out = append(out, b.json())
 	}
-	writeJSON(w, 200, out)
+	providertest.WriteJSON(w, 200, out)
 }
 
 func (s *Server) getBackend(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +119,7 @@ func (s *Server) getBackend(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 404, "Backend not found")
 		return
 	}
-	writeJSON(w, 200, b.json())
+	providertest.WriteJSON(w, 200, b.json())
 }
 
 func (s *Server) characterization(w http.ResponseWriter, r *http.Request) {
@@ -136,7 +130,7 @@ func (s *Server) characterization(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 404, "Characterization not found")
 		return
 	}
-	writeJSON(w, 200, map[string]any{"id": r.PathValue("id"), "backend": b.Name, "date": 1733300000, "qubits": b.Qubits,
+	providertest.WriteJSON(w, 200, map[string]any{"id": r.PathValue("id"), "backend": b.Name, "date": 1733300000, "qubits": b.Qubits,
 		"fidelity": map[string]any{"spam": map[string]float64{"median": 0.995}, "1q": map[string]float64{"median": 0.9998}, "2q": map[string]float64{"median": 0.995}}})
 }
 
@@ -221,15 +215,23 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 	j := &job{id: fmt.Sprintf("%x-%x-%x-%x-%x", idb[0:4], idb[4:6], idb[6:8], idb[8:10], idb[10:]), backend: b.Name,
 		status: "submitted", typ: req.Type, shots: req.Shots, qubits: req.Input.Qubits}
 	s.jobs[j.id] = j
-	writeJSON(w, 200, map[string]any{"id": j.id, "status": j.status, "session_id": nil})
+	providertest.WriteJSON(w, 200, map[string]any{"id": j.id, "status": j.status, "session_id": nil})
+}
+
+// job finds the request's job, answering 404 when there is none; hold s.mu.
+func (s *Server) job(w http.ResponseWriter, r *http.Request) *job {
+	j := s.jobs[r.PathValue("id")]
+	if j == nil {
+		apiError(w, 404, "Job not found")
+	}
+	return j
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[r.PathValue("id")]
+	j := s.job(w, r)
 	if j == nil {
-		apiError(w, 404, "Job not found")
 		return
 	}
 	if j.status == "submitted" || j.status == "ready" || j.status == "running" {
@@ -244,7 +246,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	if j.status == "completed" {
 		out["results"] = map[string]any{"probabilities": map[string]string{"url": "/v0.4/jobs/" + j.id + "/results/probabilities"}}
 	}
-	writeJSON(w, 200, out)
+	providertest.WriteJSON(w, 200, out)
 }
 
 // probabilities: qubit 0 is 1 half of the time (state 1), so a bit-order
@@ -257,15 +259,14 @@ func (s *Server) probabilities(w http.ResponseWriter, r *http.Request) {
 		apiError(w, 404, "Results not found")
 		return
 	}
-	writeJSON(w, 200, map[string]float64{"0": 0.5, "1": 0.5})
+	providertest.WriteJSON(w, 200, map[string]float64{"0": 0.5, "1": 0.5})
 }
 
 func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	j := s.jobs[r.PathValue("id")]
+	j := s.job(w, r)
 	if j == nil {
-		apiError(w, 404, "Job not found")
 		return
 	}
 	if j.status == "completed" || j.status == "failed" || j.status == "canceled" {
@@ -273,7 +274,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j.status = "canceled"
-	writeJSON(w, 200, map[string]any{"id": j.id, "status": j.status})
+	providertest.WriteJSON(w, 200, map[string]any{"id": j.id, "status": j.status})
 }
 
 // estimate prices like IonQ Forte on Braket: $0.30 + $0.08 per shot on a
@@ -289,6 +290,6 @@ func (s *Server) estimate(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(q.Get("backend"), "qpu.") {
 		cost = 0.30 + 0.08*float64(shots)
 	}
-	writeJSON(w, 200, map[string]any{"estimated_cost": cost, "cost_unit": "usd", "estimated_execution_time": 2000, "current_predicted_queue_time": 60000,
+	providertest.WriteJSON(w, 200, map[string]any{"estimated_cost": cost, "cost_unit": "usd", "estimated_execution_time": 2000, "current_predicted_queue_time": 60000,
 		"rate_information": map[string]any{"job_cost_minimum": 0.30}})
 }

@@ -1,0 +1,83 @@
+package providertest
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qguard/qguard"
+	"github.com/qguard/qguard/provider"
+)
+
+// Bell is a two-qubit Bell circuit in OpenQASM 3 with the standard gate
+// library, the job the adapter tests submit.
+const Bell = `OPENQASM 3.0;
+include "stdgates.inc";
+qubit[2] q;
+bit[2] c;
+h q[0];
+cx q[0], q[1];
+c = measure q;
+`
+
+// Egress records what an adapter's egress wrote to its log and observer,
+// so a test can check that neither carries a credential.
+type Egress struct {
+	Logs  *SyncBuffer
+	mu    sync.Mutex
+	calls []provider.CallInfo
+}
+
+// NewEgress returns egress options with millisecond backoff (so retry
+// tests stay fast), logging and observing into the returned Egress.
+func NewEgress() (*Egress, provider.Options) {
+	log, buf := Logger()
+	e := &Egress{Logs: buf}
+	return e, provider.Options{
+		Timeout: 2 * time.Second, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxRetryWait: 2 * time.Second,
+		Logger: log,
+		Observer: func(_ context.Context, c provider.CallInfo) {
+			e.mu.Lock()
+			e.calls = append(e.calls, c)
+			e.mu.Unlock()
+		}}
+}
+
+// Calls returns what the observer saw so far.
+func (e *Egress) Calls() []provider.CallInfo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]provider.CallInfo(nil), e.calls...)
+}
+
+// NoSecrets fails t when the log or the observed calls hold any of secrets.
+func (e *Egress) NoSecrets(t testing.TB, secrets []string) {
+	t.Helper()
+	NoSecrets(t, secrets, "log", e.Logs.String())
+	b, _ := json.Marshal(e.Calls())
+	NoSecrets(t, secrets, "observer", string(b))
+}
+
+// statuser is the part of a qguard.Provider that Wait polls.
+type statuser interface {
+	Status(ctx context.Context, device, providerJobID string) (*qguard.ProviderStatus, error)
+}
+
+// Wait polls p until the job is done; the fakes finish a job within a few
+// polls, so ten without an end is a failure.
+func Wait(t testing.TB, p statuser, device, id string) *qguard.ProviderStatus {
+	t.Helper()
+	for range 10 {
+		st, err := p.Status(context.Background(), device, id)
+		if err != nil {
+			t.Fatalf("Status: %v", err)
+		}
+		if qguard.JobDone(st.Status) {
+			return st
+		}
+	}
+	t.Fatalf("job %s never finished", id)
+	return nil
+}
