@@ -22,7 +22,7 @@ const (
 	EINVALID           = "invalid" // malformed request other than a circuit
 	EPROVIDER          = "provider_error"
 	EUNAVAILABLE       = "unavailable" // the store cannot be reached; retry later
-	EINTERNAL          = "internal" // anything unexpected; its message is never shown to clients
+	EINTERNAL          = "internal"    // anything unexpected; its message is never shown to clients
 )
 
 // Error is an application error with a stable code and a message that is
