@@ -81,3 +81,17 @@ func Wait(t testing.TB, p statuser, device, id string) *qguard.ProviderStatus {
 	t.Fatalf("job %s never finished", id)
 	return nil
 }
+
+// CountsMatchShots fails t unless r's counts add up to shots, the property
+// every result decoder must keep (a lost or invented shot skews results
+// and bills).
+func CountsMatchShots(t testing.TB, r *qguard.Result, shots int) {
+	t.Helper()
+	n := 0
+	for _, c := range r.Counts {
+		n += c
+	}
+	if n != shots {
+		t.Fatalf("counts sum %d, shots %d", n, shots)
+	}
+}
