@@ -12,6 +12,20 @@ type Policy struct {
 	// absolute. Custom Cedar policies go in policy.d/*.cedar beside it. When
 	// the file does not exist, the built-in default policy applies.
 	File string `yaml:"file"`
+	// RequireObfuscation lists projects whose circuits are always obfuscated
+	// before a cloud provider sees them, whether or not the user asks
+	// (the local simulator is trusted and runs them as written).
+	RequireObfuscation []string `yaml:"require_obfuscation"`
+}
+
+// ObfuscationRequired reports whether project's circuits must be obfuscated.
+func (c *Policy) ObfuscationRequired(project string) bool {
+	for _, p := range c.RequireObfuscation {
+		if p == project && project != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func defaultPolicy() Policy { return Policy{File: "policy.yaml"} }

@@ -112,6 +112,9 @@ func (s *Server) submitJob(w http.ResponseWriter, r *http.Request) error {
 		CircuitSHA256: sha256Hex(prog.Source), CreatedAt: now, UpdatedAt: now,
 	}
 	job.EstimatedCost = s.estimate(dev, req.Shots, prog)
+	if !req.Obfuscate && dev.Provider != "local" && s.Config.Policy.ObfuscationRequired(project) {
+		req.Obfuscate = true // the project's setting: no circuit of it leaves in clear
+	}
 	if req.Obfuscate {
 		if err := s.obfuscateProgram(prog, job); err != nil {
 			return err
@@ -274,6 +277,26 @@ func (s *Server) limitsFor(ctx context.Context, u *qguard.User, project, class s
 	return out, nil
 }
 
+// actualCost is what a completed job cost: the provider's figures when it
+// gave any (a charge, or billed seconds priced by the cost table), else the
+// estimate that was reserved.
+func (s *Server) actualCost(ctx context.Context, job *qguard.Job, res *qguard.Result) float64 {
+	if res == nil || (res.Cost == nil && res.Seconds <= 0) {
+		return job.EstimatedCost
+	}
+	if res.Cost != nil {
+		return *res.Cost
+	}
+	if s.Actual == nil {
+		return job.EstimatedCost
+	}
+	dev, _, err := s.Devices.Device(ctx, job.Device)
+	if err != nil {
+		return job.EstimatedCost
+	}
+	return s.Actual(dev, res)
+}
+
 // reportBudget updates the budget-remaining gauge of the projects whose
 // limits a reservation was made against.
 func (s *Server) reportBudget(ctx context.Context, limits []qguard.BudgetLimit, day string) {
@@ -347,10 +370,7 @@ func (s *Server) record(ctx context.Context, job *qguard.Job, status string, res
 	}
 	cost := 0.0
 	if status == qguard.JobCompleted {
-		cost = job.EstimatedCost
-		if res != nil && res.Cost != nil {
-			cost = *res.Cost
-		}
+		cost = s.actualCost(ctx, job, res)
 		job.ActualCost = &cost
 	}
 	write := s.Store.UpdateJob

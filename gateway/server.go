@@ -71,6 +71,9 @@ type Deps struct {
 	Clock   qguard.Clock
 	// Estimate returns a job's expected cost in USD.
 	Estimate func(d qguard.Device, shots int, prog *Program) float64
+	// Actual returns a finished job's cost from the provider's figures
+	// (its charge, or its billed seconds); optional.
+	Actual func(d qguard.Device, res *qguard.Result) float64
 	// AuditReport builds the audit report; optional.
 	AuditReport AuditReporter
 	// ReplicaID names this replica in job leases; random when empty.

@@ -577,3 +577,36 @@ func (c *openAPICheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	return resp, nil
 }
+
+// TestProjectRequiresObfuscation: a project listed in
+// policy.require_obfuscation never sends a circuit in clear to a cloud
+// provider, even when the user does not ask for obfuscation.
+func TestProjectRequiresObfuscation(t *testing.T) {
+	prov := &countingProvider{}
+	g := startGateway(t, withConfig("policy:\n  require_obfuscation: [secret]\n"), withHooks(func(h *testHooks) {
+		h.providers = []qguard.Provider{prov}
+	}))
+	inSecret := g.user("sam", qguard.RoleDeveloper, "secret")
+	other := g.user("olga", qguard.RoleDeveloper, "open")
+	jobOf := func(key, device string) *qguard.Job {
+		t.Helper()
+		r, j := g.submit(key, map[string]any{"qasm": ghz(3), "shots": 10, "device": device})
+		if r.status != 201 {
+			t.Fatalf("submit: %d %s", r.status, r.body)
+		}
+		job, err := g.parts.store.JobByID(context.Background(), j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return job
+	}
+	if j := jobOf(inSecret, "counting:sim"); !j.Obfuscated || len(j.SealedKey) == 0 {
+		t.Errorf("project secret sent a circuit to a cloud provider in clear: %+v", j)
+	}
+	if j := jobOf(other, "counting:sim"); j.Obfuscated {
+		t.Errorf("project open was obfuscated without asking")
+	}
+	if j := jobOf(inSecret, "local:statevector"); j.Obfuscated {
+		t.Errorf("the trusted local simulator got an obfuscated circuit")
+	}
+}

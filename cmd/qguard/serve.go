@@ -195,6 +195,9 @@ func (a *app) openGateway(ctx context.Context, out, errOut io.Writer) (*gatewayP
 		Estimate: func(d qguard.Device, shots int, p *gateway.Program) float64 {
 			return prices.Estimate(d, shots, cost.FromCircuit(p.Metrics))
 		},
+		Actual: func(d qguard.Device, res *qguard.Result) float64 {
+			return prices.Actual(d, cost.Metrics{}, res)
+		},
 	})
 	if err != nil {
 		return nil, err

@@ -231,11 +231,7 @@ func TestRateLimitRetryAfter(t *testing.T) {
 
 func TestProviderDown(t *testing.T) {
 	h := newHarness(t)
-	h.fake.Close()
-	_, err := h.p.Devices(context.Background())
-	if qguard.ErrorCode(err) != qguard.EPROVIDER || !strings.Contains(err.Error(), "unreachable") {
-		t.Fatalf("err = %v", err)
-	}
+	providertest.DownIsUnreachable(t, h.p, h.fake.Close)
 }
 
 func TestBadCredentialNotInErrors(t *testing.T) {

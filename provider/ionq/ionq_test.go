@@ -157,10 +157,7 @@ func TestRateLimitAndDown(t *testing.T) {
 	if _, err := h.p.Submit(context.Background(), qguard.Submission{JobID: "j", Device: "simulator", QASM: bell, Shots: 10}); err != nil {
 		t.Fatalf("503 then OK: %v", err)
 	}
-	h.fake.Close()
-	if _, err := h.p.Devices(context.Background()); qguard.ErrorCode(err) != qguard.EPROVIDER {
-		t.Fatalf("down: %v", err)
-	}
+	providertest.DownIsUnreachable(t, h.p, h.fake.Close)
 }
 
 func TestResultPathStaysOnHost(t *testing.T) {

@@ -3,6 +3,7 @@ package providertest
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -93,5 +94,22 @@ func CountsMatchShots(t testing.TB, r *qguard.Result, shots int) {
 	}
 	if n != shots {
 		t.Fatalf("counts sum %d, shots %d", n, shots)
+	}
+}
+
+// devicer is the part of a qguard.Provider that DownIsUnreachable calls.
+type devicer interface {
+	Devices(ctx context.Context) ([]qguard.Device, error)
+}
+
+// DownIsUnreachable shuts the fake down and checks that p reports an
+// unreachable provider (provider_error), which the registry and the
+// gateway turn into "try later" rather than a failed job.
+func DownIsUnreachable(t testing.TB, p devicer, shutdown func()) {
+	t.Helper()
+	shutdown()
+	_, err := p.Devices(context.Background())
+	if qguard.ErrorCode(err) != qguard.EPROVIDER || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("provider down: err = %v", err)
 	}
 }

@@ -98,3 +98,16 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
 }
+
+// Locked serves h under mu with the stored object that find returns for
+// the request (a job, a task). When there is none, find has already
+// answered in the service's own error format and h is not called.
+func Locked[T any](mu *sync.Mutex, find func(http.ResponseWriter, *http.Request) *T, h func(http.ResponseWriter, *http.Request, *T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if v := find(w, r); v != nil {
+			h(w, r, v)
+		}
+	}
+}

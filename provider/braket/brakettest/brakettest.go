@@ -112,7 +112,7 @@ func New(t testing.TB) *Server {
 	api.HandleFunc("POST /devices", s.searchDevices)
 	api.HandleFunc("GET /device/{arn}", s.getDevice)
 	api.HandleFunc("POST /quantum-task", s.createTask)
-	api.HandleFunc("GET /quantum-task/{arn}", s.getTask)
+	api.HandleFunc("GET /quantum-task/{arn}", providertest.Locked(&s.mu, s.task, s.getTask))
 	api.HandleFunc("PUT /quantum-task/{arn}/cancel", s.cancelTask)
 	s.API = httptest.NewServer(s.Wrap(s.verify("braket", api)))
 	s3 := http.NewServeMux()
@@ -515,13 +515,7 @@ func (s *Server) task(w http.ResponseWriter, r *http.Request) *task {
 	return t
 }
 
-func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t := s.task(w, r)
-	if t == nil {
-		return
-	}
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request, t *task) {
 	switch t.status {
 	case "CREATED", "QUEUED", "RUNNING":
 		t.polls++

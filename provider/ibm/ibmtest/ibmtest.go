@@ -81,10 +81,10 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("GET /api/v1/backends/{name}/status", s.auth(s.backendStatus))
 	mux.HandleFunc("GET /api/v1/instances/usage", s.auth(s.usage))
 	mux.HandleFunc("POST /api/v1/jobs", s.auth(s.createJob))
-	mux.HandleFunc("GET /api/v1/jobs/{id}", s.auth(s.getJob))
-	mux.HandleFunc("GET /api/v1/jobs/{id}/results", s.auth(s.results))
-	mux.HandleFunc("GET /api/v1/jobs/{id}/metrics", s.auth(s.metrics))
-	mux.HandleFunc("POST /api/v1/jobs/{id}/cancel", s.auth(s.cancel))
+	mux.HandleFunc("GET /api/v1/jobs/{id}", s.auth(providertest.Locked(&s.mu, s.job, s.getJob)))
+	mux.HandleFunc("GET /api/v1/jobs/{id}/results", s.auth(providertest.Locked(&s.mu, s.job, s.results)))
+	mux.HandleFunc("GET /api/v1/jobs/{id}/metrics", s.auth(providertest.Locked(&s.mu, s.job, s.metrics)))
+	mux.HandleFunc("POST /api/v1/jobs/{id}/cancel", s.auth(providertest.Locked(&s.mu, s.job, s.cancel)))
 	s.Server = httptest.NewServer(s.Wrap(mux))
 	t.Cleanup(s.Close)
 	return s
@@ -319,13 +319,7 @@ func (s *Server) job(w http.ResponseWriter, r *http.Request) *job {
 	return j
 }
 
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j := s.job(w, r)
-	if j == nil {
-		return
-	}
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request, j *job) {
 	if j.state == "Queued" || j.state == "Running" {
 		j.polls++
 		switch {
@@ -340,13 +334,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 }
 
 // results: a GHZ-like outcome, all zeros on even shots and all ones on odd.
-func (s *Server) results(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j := s.job(w, r)
-	if j == nil {
-		return
-	}
+func (s *Server) results(w http.ResponseWriter, r *http.Request, j *job) {
 	if j.state != "Completed" {
 		apiError(w, 400, 1234, "Job has no results yet")
 		return
@@ -368,21 +356,11 @@ func (s *Server) results(w http.ResponseWriter, r *http.Request) {
 	w.Write(buf.Bytes())
 }
 
-func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if j := s.job(w, r); j != nil {
-		providertest.WriteJSON(w, 200, map[string]any{"usage": map[string]any{"quantum_seconds": 3, "seconds": 3}})
-	}
+func (s *Server) metrics(w http.ResponseWriter, _ *http.Request, _ *job) {
+	providertest.WriteJSON(w, 200, map[string]any{"usage": map[string]any{"quantum_seconds": 3, "seconds": 3}})
 }
 
-func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j := s.job(w, r)
-	if j == nil {
-		return
-	}
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request, j *job) {
 	if j.state != "Queued" && j.state != "Running" {
 		apiError(w, 409, 1242, "Job is in a final state and cannot be cancelled")
 		return

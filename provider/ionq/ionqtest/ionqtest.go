@@ -58,9 +58,9 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("GET /v0.4/backends/{b}/characterizations/{id}", s.auth(s.characterization))
 	mux.HandleFunc("POST /v0.4/jobs", s.auth(s.createJob))
 	mux.HandleFunc("GET /v0.4/jobs/estimate", s.auth(s.estimate))
-	mux.HandleFunc("GET /v0.4/jobs/{id}", s.auth(s.getJob))
+	mux.HandleFunc("GET /v0.4/jobs/{id}", s.auth(providertest.Locked(&s.mu, s.job, s.getJob)))
 	mux.HandleFunc("GET /v0.4/jobs/{id}/results/probabilities", s.auth(s.probabilities))
-	mux.HandleFunc("PUT /v0.4/jobs/{id}/status/cancel", s.auth(s.cancel))
+	mux.HandleFunc("PUT /v0.4/jobs/{id}/status/cancel", s.auth(providertest.Locked(&s.mu, s.job, s.cancel)))
 	s.Server = httptest.NewServer(s.Wrap(mux))
 	s.BaseURL = s.URL + "/v0.4"
 	t.Cleanup(s.Close)
@@ -218,7 +218,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) {
 	providertest.WriteJSON(w, 200, map[string]any{"id": j.id, "status": j.status, "session_id": nil})
 }
 
-// job finds the request's job, answering 404 when there is none; hold s.mu.
+// job finds the request's job, answering 404 when there is none.
 func (s *Server) job(w http.ResponseWriter, r *http.Request) *job {
 	j := s.jobs[r.PathValue("id")]
 	if j == nil {
@@ -227,13 +227,7 @@ func (s *Server) job(w http.ResponseWriter, r *http.Request) *job {
 	return j
 }
 
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j := s.job(w, r)
-	if j == nil {
-		return
-	}
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request, j *job) {
 	if j.status == "submitted" || j.status == "ready" || j.status == "running" {
 		j.polls++
 		if j.polls >= s.polls {
@@ -262,13 +256,7 @@ func (s *Server) probabilities(w http.ResponseWriter, r *http.Request) {
 	providertest.WriteJSON(w, 200, map[string]float64{"0": 0.5, "1": 0.5})
 }
 
-func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j := s.job(w, r)
-	if j == nil {
-		return
-	}
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request, j *job) {
 	if j.status == "completed" || j.status == "failed" || j.status == "canceled" {
 		apiError(w, 409, "Job is already "+j.status)
 		return
