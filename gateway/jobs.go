@@ -123,14 +123,18 @@ func (s *Server) submitJob(w http.ResponseWriter, r *http.Request) error {
 
 	// Policy: the request with what the user has spent today.
 	day := qguard.Day(now)
-	spent, err := s.Store.Spent(ctx, qguard.ScopeUser, c.user.Name, day)
-	if err != nil {
-		return err
+	costToday := job.EstimatedCost
+	if job.EstimatedCost > 0 || s.Policy.MaxCostPerDay(c.user.Role, dev.Class) >= 0 {
+		// A free job under no daily cap cannot fail on cost: skip the read.
+		spent, err := s.Store.Spent(ctx, qguard.ScopeUser, c.user.Name, day)
+		if err != nil {
+			return err
+		}
+		costToday += spent.Reserved + spent.Settled
 	}
 	preq := qguard.Request{
 		User: c.user.Name, Role: c.user.Role, Project: project, Resource: dev.Class, Action: qguard.ActionExecute,
-		Shots: req.Shots, Qubits: prog.Metrics.Qubits, Classification: req.Classification,
-		CostToday: spent.Reserved + spent.Settled + job.EstimatedCost,
+		Shots: req.Shots, Qubits: prog.Metrics.Qubits, Classification: req.Classification, CostToday: costToday,
 	}
 	dec := s.Policy.Decide(preq)
 	base := qguard.AuditRecord{
