@@ -132,6 +132,7 @@ type gateStmt struct {
 }
 
 type parser struct {
+	slabSize       int // size of the last slab ints carved from
 	lex            *lexer
 	tok            token
 	peeked         *token
@@ -1055,10 +1056,12 @@ func (p *parser) floats(n int) []float64 {
 }
 
 // ints returns a zeroed slice of n ints carved from a shared slab, so that
-// a large circuit does not allocate once per operation.
+// a large circuit does not allocate once per operation. Slabs start small
+// and double up to 4096 ints, so that a small circuit allocates little.
 func (p *parser) ints(n int) []int {
 	if n > len(p.slab) {
-		p.slab = make([]int, max(n, 4096))
+		p.slabSize = min(max(2*p.slabSize, 64), 4096)
+		p.slab = make([]int, max(n, p.slabSize))
 	}
 	s := p.slab[:n:n]
 	p.slab = p.slab[n:]
