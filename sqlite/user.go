@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/qguard/qguard"
@@ -254,6 +255,35 @@ func (db *DB) CountEvents(ctx context.Context, key string, since time.Time) (int
 	var n int
 	err := db.queryRow(ctx, "SELECT COUNT(*) FROM counter_events WHERE key = ? AND at >= ?", key, nanos(since)).Scan(&n)
 	return n, err
+}
+
+// CountEventsMulti counts the events at or after since of each key in one
+// query; keys without events are absent from the map.
+func (db *DB) CountEventsMulti(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
+	if len(keys) == 0 {
+		return map[string]int{}, nil
+	}
+	q := "SELECT key, COUNT(*) FROM counter_events WHERE at >= ? AND key IN (?" + strings.Repeat(", ?", len(keys)-1) + ") GROUP BY key"
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, nanos(since))
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]int, len(keys))
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
 }
 
 // ClearEvents forgets the events for key.
