@@ -112,6 +112,13 @@ type Monitor struct {
 	spend    *tracker[*spend]
 	// costToday is the last "cost today" the gateway reported per user.
 	costToday *tracker[*dayTotal]
+
+	// stored remembers when this process last stored an event per dedup
+	// key, so that a condition that keeps firing (a burst that goes on)
+	// is dropped here instead of costing a store write per request. The
+	// store's own dedup still covers other replicas.
+	storedMu sync.Mutex
+	stored   map[string]time.Time
 }
 
 type dayTotal struct {
@@ -465,6 +472,9 @@ func (m *Monitor) record(ctx context.Context, evs []qguard.SecurityEvent) ([]qgu
 	var firstErr error
 	for i := range evs {
 		ev := evs[i]
+		if m.recentlyStored(ev) {
+			continue
+		}
 		added, err := m.store.AddSecurityEvent(ctx, &ev, ev.Time.Add(-m.cfg.DedupWindow))
 		if err != nil {
 			if firstErr == nil {
@@ -485,6 +495,24 @@ func (m *Monitor) record(ctx context.Context, evs []qguard.SecurityEvent) ([]qgu
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out, firstErr
+}
+
+// recentlyStored reports whether an event with ev's dedup key was stored
+// by this process within the dedup window, and remembers ev otherwise.
+func (m *Monitor) recentlyStored(ev qguard.SecurityEvent) bool {
+	if ev.DedupKey == "" {
+		return false
+	}
+	m.storedMu.Lock()
+	defer m.storedMu.Unlock()
+	if t, ok := m.stored[ev.DedupKey]; ok && !ev.Time.Before(t) && ev.Time.Sub(t) < m.cfg.DedupWindow {
+		return true
+	}
+	if m.stored == nil || len(m.stored) >= max(m.cfg.MaxTracked, 1) {
+		m.stored = map[string]time.Time{} // bounded: start over rather than grow
+	}
+	m.stored[ev.DedupKey] = ev.Time
+	return false
 }
 
 // digest names a subject (user, address) in a dedup key: keys are stored,
