@@ -56,3 +56,20 @@ func TestEnvExpansion(t *testing.T) {
 		t.Errorf("misspelt key: %v", err)
 	}
 }
+
+// FuzzParse: any input gives a config or an error, never a panic, and a
+// config that parses validates.
+func FuzzParse(f *testing.F) {
+	page, _ := os.ReadFile("../docs/configuration.md")
+	f.Add(page)
+	f.Add([]byte("server:\n  addr: ${HOME}\n"))
+	f.Add([]byte("store: {dsn: 'postgres://x'}\nauth:\n  session_ttl: -1h\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg := config.Default()
+		if err := config.Parse(data, cfg); err == nil {
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("parsed but does not validate: %v", err)
+			}
+		}
+	})
+}

@@ -56,6 +56,12 @@ type Monitor interface {
 	Report(ctx context.Context, hours int) (any, error)
 }
 
+// clockStore is a store with a clock of its own (PostgreSQL): replicas
+// compare theirs with it.
+type clockStore interface {
+	Now(ctx context.Context) (time.Time, error)
+}
+
 // Deps are the parts the server is built from; cmd/qguard wires them.
 type Deps struct {
 	Config  *config.Config
@@ -218,6 +224,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.Ping(ctx); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "store: " + fmt.Sprint(qguard.ErrorMessage(err))})
 		return nil
+	}
+	// A replica whose clock strays from the shared database's further than
+	// auth.clock_skew would stretch or cut sessions: take it out of
+	// rotation until its clock is fixed.
+	if c, ok := s.Store.(clockStore); ok {
+		if dbNow, err := c.Now(ctx); err == nil {
+			if skew := s.now().Sub(dbNow).Abs(); skew > s.Config.Auth.ClockSkew+time.Second {
+				writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable",
+					"reason": fmt.Sprintf("clock differs from the store's by %s, more than auth.clock_skew %s", skew.Round(time.Millisecond), s.Config.Auth.ClockSkew)})
+				return nil
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil

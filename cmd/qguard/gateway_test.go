@@ -610,3 +610,27 @@ func TestProjectRequiresObfuscation(t *testing.T) {
 		t.Errorf("the trusted local simulator got an obfuscated circuit")
 	}
 }
+
+// skewedStore reports a database clock that is off by skew.
+type skewedStore struct {
+	qguard.Store
+	skew time.Duration
+}
+
+func (s skewedStore) Now(context.Context) (time.Time, error) { return time.Now().Add(s.skew), nil }
+
+// TestReadyzClockSkew: a replica whose clock strays from the shared
+// store's beyond auth.clock_skew reports not ready.
+func TestReadyzClockSkew(t *testing.T) {
+	for _, tc := range []struct {
+		skew time.Duration
+		want int
+	}{{0, 200}, {3 * time.Second, 200}, {time.Minute, 503}, {-time.Minute, 503}} {
+		g := startGateway(t, withHooks(func(h *testHooks) {
+			h.wrapStore = func(s qguard.Store) qguard.Store { return skewedStore{s, tc.skew} }
+		}))
+		if r := g.do("GET", "/readyz", "", nil); r.status != tc.want {
+			t.Errorf("skew %s: /readyz %d %s, want %d", tc.skew, r.status, r.body, tc.want)
+		}
+	}
+}
