@@ -74,6 +74,9 @@ type UserStore interface {
 	RevokeSession(ctx context.Context, id int64, at time.Time) error
 	// CountActiveSessions counts sessions neither revoked nor expired at t.
 	CountActiveSessions(ctx context.Context, at time.Time) (int, error)
+	// PruneSessions deletes sessions that expired or were revoked before
+	// before, and returns how many.
+	PruneSessions(ctx context.Context, before time.Time) (int, error)
 }
 
 // CounterStore keeps sliding-window counters shared by every gateway

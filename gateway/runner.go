@@ -23,7 +23,7 @@ type runner struct {
 	next   map[string]time.Time // per-job back-off
 	tries  map[string]int
 	swept  time.Time // last repair of reservations left by a crash
-	pruned time.Time // last pruning of old authentication counters
+	pruned time.Time // last pruning of old counters and ended sessions
 }
 
 func newRunner(s *Server) *runner {
@@ -71,6 +71,11 @@ func (r *runner) round(ctx context.Context) {
 		keep := r.s.Config.Auth.LockoutWindow + r.s.Config.Auth.LockoutMaxBackoff
 		if err := r.s.Store.PruneEvents(ctx, now.Add(-2*keep)); err != nil {
 			r.s.log.Warn("prune authentication counters", "error", err)
+		}
+		// Ended sessions are kept a week, so that a client presenting one
+		// is told it expired rather than that it is unknown.
+		if _, err := r.s.Store.PruneSessions(ctx, now.Add(-7*24*time.Hour)); err != nil {
+			r.s.log.Warn("prune ended sessions", "error", err)
 		}
 	}
 	jobs, err := r.s.Store.ClaimJobs(ctx, r.owner, 50, now.Add(r.lease))

@@ -203,6 +203,15 @@ func (db *DB) ClearEvents(ctx context.Context, key string) error {
 	return err
 }
 
+// PruneSessions deletes sessions that expired or were revoked before before.
+func (db *DB) PruneSessions(ctx context.Context, before time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, "DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1", before)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // PruneEvents deletes events before t.
 func (db *DB) PruneEvents(ctx context.Context, before time.Time) error {
 	_, err := db.pool.Exec(ctx, "DELETE FROM counter_events WHERE at < $1", before)

@@ -292,6 +292,16 @@ func (db *DB) ClearEvents(ctx context.Context, key string) error {
 	return err
 }
 
+// PruneSessions deletes sessions that expired or were revoked before before.
+func (db *DB) PruneSessions(ctx context.Context, before time.Time) (int, error) {
+	res, err := db.exec(ctx, "DELETE FROM sessions WHERE expires_at < ? OR revoked_at < ?", nanos(before), nanos(before))
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // PruneEvents deletes events before t.
 func (db *DB) PruneEvents(ctx context.Context, before time.Time) error {
 	_, err := db.exec(ctx, "DELETE FROM counter_events WHERE at < ?", nanos(before))

@@ -425,7 +425,24 @@ func testSessions(t *testing.T, s qguard.Store) {
 	if n := count(base); n != 2 {
 		t.Errorf("active after revoking s1 = %d, want 2", n)
 	}
-	_ = s2
+
+	// Pruning at base+45m: s3 expired (base+30m) and s1 was revoked
+	// (base+1m) before it; s2 (expires base+1h) stays.
+	n, err := s.PruneSessions(ctx, base.Add(45*time.Minute))
+	mustOK(t, err)
+	if n != 2 {
+		t.Errorf("PruneSessions removed %d sessions, want 2", n)
+	}
+	for _, seed := range []string{"s1", "s3"} {
+		_, err := s.SessionByHash(ctx, hashOf(seed))
+		wantCode(t, err, qguard.ENOTFOUND)
+	}
+	if got, err := s.SessionByHash(ctx, s2.Hash); err != nil || got.ID != s2.ID {
+		t.Errorf("s2 after pruning: %+v, %v", got, err)
+	}
+	if n, err := s.PruneSessions(ctx, base.Add(45*time.Minute)); err != nil || n != 0 {
+		t.Errorf("second prune: %d, %v", n, err)
+	}
 }
 
 func testCounters(t *testing.T, s qguard.Store) {
