@@ -34,9 +34,9 @@ type qguardProcess struct {
 	stderr *syncBuffer
 }
 
-func startServeProcess(t *testing.T, home string) *qguardProcess {
+func startServeProcess(t *testing.T, home string, args ...string) *qguardProcess {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--log-format", "json")
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
 	cmd.Env = append(os.Environ(), "QGUARD_TEST_AS_MAIN=1", "QGUARD_HOME="+home)
 	p := &qguardProcess{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	pr, pw := io.Pipe()
@@ -49,7 +49,7 @@ func startServeProcess(t *testing.T, home string) *qguardProcess {
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
-		re := regexp.MustCompile(`listening on (http://\S+)`)
+		re := regexp.MustCompile(`listening on (https?://\S+)`)
 		for sc.Scan() {
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
