@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/qguard/qguard"
@@ -516,10 +517,8 @@ func sha256Hex(b []byte) string {
 
 // deviceName strips the provider prefix from a device id.
 func deviceName(id string) string {
-	for i := 0; i < len(id); i++ {
-		if id[i] == ':' {
-			return id[i+1:]
-		}
+	if _, name, ok := strings.Cut(id, ":"); ok {
+		return name
 	}
 	return id
 }

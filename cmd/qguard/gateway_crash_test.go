@@ -1,7 +1,8 @@
+//go:build unix
+
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	crand "crypto/rand"
@@ -9,89 +10,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/qguard/qguard"
 )
-
-// qguardProcess is `qguard serve` in a child process: this test binary
-// re-executed as the qguard main.
-type qguardProcess struct {
-	cmd    *exec.Cmd
-	url    string
-	stdout *syncBuffer
-	stderr *syncBuffer
-}
-
-func startServeProcess(t *testing.T, home string, args ...string) *qguardProcess {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"serve", "--addr", "127.0.0.1:0", "--log-format", "json"}, args...)...)
-	cmd.Env = append(os.Environ(), "QGUARD_TEST_AS_MAIN=1", "QGUARD_HOME="+home)
-	p := &qguardProcess{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
-	pr, pw := io.Pipe()
-	cmd.Stdout = io.MultiWriter(p.stdout, pw)
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		re := regexp.MustCompile(`listening on (https?://\S+)`)
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				found <- m[1]
-			}
-		}
-	}()
-	select {
-	case p.url = <-found:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("serve did not start:\n%s\n%s", p.stdout.String(), p.stderr.String())
-	}
-	return p
-}
-
-func (p *qguardProcess) adminKey(t *testing.T) string {
-	t.Helper()
-	k := regexp.MustCompile(`qg_[A-Za-z0-9_-]{40,}`).FindString(p.stdout.String())
-	if k == "" {
-		t.Fatalf("no admin key in:\n%s", p.stdout.String())
-	}
-	return k
-}
-
-func httpJSON(method, url, token string, body any, out any) (int, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, url, rd)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	if out != nil {
-		_ = json.Unmarshal(data, out)
-	}
-	return resp.StatusCode, nil
-}
 
 // TestKillDuringSubmissions: kill -9 of the server during a stream of
 // submissions. After a restart every job that got a 201 is in the store
@@ -109,10 +38,10 @@ func TestKillDuringSubmissions(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, "config.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startServeProcess(t, home)
+	p := startServe(t, "serve", home, nil)
 	key := p.adminKey(t)
-	if code, err := httpJSON("PUT", p.url+"/v1/budgets/user/admin", key, map[string]float64{"daily_usd": 100000}, nil); err != nil || code != 200 {
-		t.Fatalf("set budget: %d %v", code, err)
+	if status, body := call("PUT", p.url+"/v1/budgets/user/admin", key, map[string]float64{"daily_usd": 100000}); status != 200 {
+		t.Fatalf("set budget: %d %s", status, body)
 	}
 
 	var mu sync.Mutex
@@ -133,12 +62,12 @@ func TestKillDuringSubmissions(t *testing.T) {
 				if w == 0 && i%3 == 0 {
 					n = 18 // runs in the background, may be cut by the kill
 				}
-				var j struct{ ID string }
-				code, err := httpJSON("POST", p.url+"/v1/jobs", key, map[string]any{"qasm": ghz(n), "shots": 100}, &j)
-				if err != nil {
-					return
+				status, body := call("POST", p.url+"/v1/jobs", key, map[string]any{"qasm": ghz(n), "shots": 100})
+				if status == 0 {
+					return // the server is gone
 				}
-				if code == 201 {
+				var j struct{ ID string }
+				if status == 201 && json.Unmarshal(body, &j) == nil {
 					mu.Lock()
 					accepted = append(accepted, j.ID)
 					mu.Unlock()
@@ -147,10 +76,7 @@ func TestKillDuringSubmissions(t *testing.T) {
 		}()
 	}
 	time.Sleep(1500 * time.Millisecond)
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = p.cmd.Wait()
+	p.kill()
 	close(stop)
 	wg.Wait()
 	if len(accepted) < 10 {
@@ -158,14 +84,14 @@ func TestKillDuringSubmissions(t *testing.T) {
 	}
 	t.Logf("%d submissions accepted before kill -9", len(accepted))
 
-	p2 := startServeProcess(t, home)
+	p2 := startServe(t, "restarted", home, nil)
 	deadline := time.Now().Add(60 * time.Second)
 	for _, id := range accepted {
 		for {
 			var j struct{ Status string }
-			code, err := httpJSON("GET", p2.url+"/v1/jobs/"+id, key, nil, &j)
-			if err != nil || code != 200 {
-				t.Fatalf("job %s that got a 201 is gone after the restart: %d %v", id, code, err)
+			status, body := call("GET", p2.url+"/v1/jobs/"+id, key, nil)
+			if status != 200 || json.Unmarshal(body, &j) != nil {
+				t.Fatalf("job %s that got a 201 is gone after the restart: %d %s", id, status, body)
 			}
 			if qguard.JobDone(j.Status) {
 				break
@@ -184,8 +110,9 @@ func TestKillDuringSubmissions(t *testing.T) {
 				Today qguard.Spend `json:"today"`
 			}
 		}
-		if _, err := httpJSON("GET", p2.url+"/v1/budgets", key, nil, &budgets); err != nil || len(budgets.Budgets) != 1 {
-			t.Fatalf("budgets: %+v %v", budgets, err)
+		status, body := call("GET", p2.url+"/v1/budgets", key, nil)
+		if status != 200 || json.Unmarshal(body, &budgets) != nil || len(budgets.Budgets) != 1 {
+			t.Fatalf("budgets: %d %s", status, body)
 		}
 		r := budgets.Budgets[0].Today.Reserved
 		if r < 1e-9 {
@@ -197,8 +124,8 @@ func TestKillDuringSubmissions(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	var events struct{ Events []qguard.AuditRecord }
-	if _, err := httpJSON("GET", p2.url+"/v1/audit/events?limit=10000", key, nil, &events); err != nil {
-		t.Fatal(err)
+	if status, body := call("GET", p2.url+"/v1/audit/events?limit=10000", key, nil); status != 200 || json.Unmarshal(body, &events) != nil {
+		t.Fatalf("audit events: %d %.200s", status, body)
 	}
 	audited := map[string]bool{}
 	for _, e := range events.Events {
@@ -212,12 +139,7 @@ func TestKillDuringSubmissions(t *testing.T) {
 		}
 	}
 
-	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if err := p2.cmd.Wait(); err != nil {
-		t.Errorf("graceful shutdown: %v\n%s", err, p2.stderr.String())
-	}
+	p2.stop(t)
 	verify := exec.Command(os.Args[0], "audit", "verify")
 	verify.Env = append(os.Environ(), "QGUARD_TEST_AS_MAIN=1", "QGUARD_HOME="+home)
 	if out, err := verify.CombinedOutput(); err != nil {

@@ -3,22 +3,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -49,68 +45,6 @@ audit:
   checkpoint_every: 200
 `
 
-// replica is one `qguard serve` process.
-type replica struct {
-	name string
-	home string
-	url  string
-	cmd  *exec.Cmd
-	out  *syncBuffer
-	done chan struct{}
-	dead atomic.Bool
-}
-
-var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-
-// startReplica runs `qguard serve` on a free loopback port with home and
-// the store at dsn, and waits until it listens.
-func startReplica(t *testing.T, name, home, dsn string) *replica {
-	t.Helper()
-	r := &replica{name: name, home: home, out: &syncBuffer{}, done: make(chan struct{})}
-	r.cmd = exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0")
-	r.cmd.Env = append(os.Environ(), "QGUARD_TEST_AS_MAIN=1", "QGUARD_HOME="+home, "QGUARD_STORE="+dsn, "HOME="+home)
-	r.cmd.Stdout, r.cmd.Stderr = r.out, r.out
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { r.cmd.Wait(); close(r.done) }()
-	t.Cleanup(func() { r.kill() })
-	deadline := time.After(60 * time.Second)
-	for {
-		if m := listeningRE.FindStringSubmatch(r.out.String()); m != nil {
-			r.url = m[1]
-			return r
-		}
-		select {
-		case <-r.done:
-			t.Fatalf("replica %s exited before listening:\n%s", name, r.out)
-		case <-deadline:
-			t.Fatalf("replica %s did not listen within 60s:\n%s", name, r.out)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
-// kill sends SIGKILL (kill -9) and waits for the process to go.
-func (r *replica) kill() {
-	r.dead.Store(true)
-	r.cmd.Process.Signal(syscall.SIGKILL)
-	<-r.done
-}
-
-// stop asks for a graceful shutdown (which signs a final audit checkpoint).
-func (r *replica) stop(t *testing.T) {
-	t.Helper()
-	r.dead.Store(true)
-	r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-r.done:
-	case <-time.After(30 * time.Second):
-		t.Errorf("replica %s did not stop within 30s", r.name)
-		r.kill()
-	}
-}
-
 // copyHome copies a home (vault, identity, config, policy, audit key) for
 // another replica: every replica must hold the same vault.
 func copyHome(t *testing.T, from, to string) {
@@ -140,30 +74,10 @@ func copyHome(t *testing.T, from, to string) {
 
 // client is a load generator's HTTP client, without the OpenAPI check of
 // the gateway tests (responses here include transport failures).
-var loadClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-
-// call sends one request; status 0 means the replica did not answer.
-func call(method, url, token string, body any) (int, []byte) {
-	var rd io.Reader
-	if body != nil {
-		data, _ := json.Marshal(body)
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		return 0, nil
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := loadClient.Do(req)
-	if err != nil {
-		return 0, []byte(err.Error())
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, data
+// startReplica runs one replica with home and the store at dsn.
+func startReplica(t *testing.T, name, home, dsn string) *serveProcess {
+	t.Helper()
+	return startServe(t, name, home, []string{"QGUARD_STORE=" + dsn, "HOME=" + home})
 }
 
 func errorCode(body []byte) string {
@@ -176,7 +90,7 @@ func errorCode(body []byte) string {
 type cluster struct {
 	t        *testing.T
 	dsn      string
-	replicas []*replica
+	replicas []*serveProcess
 	adminKey string
 	store    *postgres.DB
 	authn    *auth.Service
@@ -238,7 +152,7 @@ func (c *cluster) user(name, role, project string) string {
 }
 
 // pick is the load balancer: round robin over the replicas that are up.
-func (c *cluster) pick(among []*replica) *replica {
+func (c *cluster) pick(among []*serveProcess) *serveProcess {
 	for range 2 * len(among) {
 		r := among[int(c.next.Add(1))%len(among)]
 		if !r.dead.Load() {
@@ -260,7 +174,7 @@ type outcome struct {
 // behind a load balancer it retries on another replica when the replica
 // does not answer or answers 5xx (down, or its database is), for up to
 // patience; a 4xx or 201 is final.
-func (c *cluster) submit(among []*replica, token string, patience time.Duration) outcome {
+func (c *cluster) submit(among []*serveProcess, token string, patience time.Duration) outcome {
 	deadline := time.Now().Add(patience)
 	var o outcome
 	for {
@@ -290,7 +204,7 @@ func (c *cluster) submit(among []*replica, token string, patience time.Duration)
 
 // throughput runs n submissions with conc clients spread over among and
 // returns submissions per second (every one must be accepted).
-func (c *cluster) throughput(among []*replica, tokens []string, n, conc int) float64 {
+func (c *cluster) throughput(among []*serveProcess, tokens []string, n, conc int) float64 {
 	c.t.Helper()
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -319,7 +233,7 @@ func (c *cluster) throughput(among []*replica, tokens []string, n, conc int) flo
 	return float64(n) / elapsed.Seconds()
 }
 
-func (c *cluster) readyAll(among []*replica, want int) bool {
+func (c *cluster) readyAll(among []*serveProcess, want int) bool {
 	for _, r := range among {
 		if r.dead.Load() {
 			continue
@@ -490,7 +404,7 @@ func TestReplicas(t *testing.T) {
 	}
 	// The killed replica comes back on its home with no repair, and serves.
 	back := startReplica(t, "r2-restarted", all[1].home, c.dsn)
-	if o := c.submit([]*replica{back}, tp[0], 0); o.status != http.StatusCreated {
+	if o := c.submit([]*serveProcess{back}, tp[0], 0); o.status != http.StatusCreated {
 		t.Errorf("restarted replica answered a submission with %d %s", o.status, o.code)
 	}
 	all = append(all, back)

@@ -1,3 +1,5 @@
+//go:build unix
+
 package main
 
 import (
@@ -26,7 +28,7 @@ func TestServeTLS(t *testing.T) {
 	}
 	dir := t.TempDir()
 	certFile, keyFile, pool := selfSigned(t, dir)
-	p := startServeProcess(t, filepath.Join(dir, "home"), "--tls-cert", certFile, "--tls-key", keyFile)
+	p := startServe(t, "serve", filepath.Join(dir, "home"), nil, "--tls-cert", certFile, "--tls-key", keyFile)
 	if !strings.HasPrefix(p.url, "https://") {
 		t.Fatalf("serve with a certificate listens on %s", p.url)
 	}
@@ -93,15 +95,15 @@ func TestServeWarnsWithoutTLSBeyondLoopback(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a server process")
 	}
-	p := startServeProcess(t, filepath.Join(t.TempDir(), "home"), "--addr", "0.0.0.0:0")
+	p := startServe(t, "serve", filepath.Join(t.TempDir(), "home"), nil, "--addr", "0.0.0.0:0")
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(p.stderr.String(), "without TLS") {
+	for !strings.Contains(p.out.String(), "without TLS") {
 		if time.Now().After(deadline) {
-			t.Fatalf("no warning about listening without TLS:\n%s", p.stderr.String())
+			t.Fatalf("no warning about listening without TLS:\n%s", p.out.String())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if loop := startServeProcess(t, filepath.Join(t.TempDir(), "home2")); strings.Contains(loop.stderr.String(), "without TLS") {
-		t.Errorf("warned on loopback: %s", loop.stderr.String())
+	if loop := startServe(t, "loopback", filepath.Join(t.TempDir(), "home2"), nil); strings.Contains(loop.out.String(), "without TLS") {
+		t.Errorf("warned on loopback: %s", loop.out.String())
 	}
 }
